@@ -1,0 +1,124 @@
+# dxgw - Direct <-> XDR gateway. Plain GNU make + pkg-config.
+#
+#   make deps     install the Debian packages the build and tests need
+#   make          build build/dxgw
+#   make test     unit + integration tests, then the unit tests again
+#                 under ASan/UBSan; ends with "N passed, N failed"
+#   make demo     build, generate a demo config/PKI/store, run dxgw serve
+#   make bench    throughput/latency/RSS benchmark (see bench/)
+#   make lint     clang-format check, banned functions, symbol prefixes
+#   SANITIZE=1    build everything with ASan/UBSan into build/san
+
+PKGS     := gsoapssl libxml-2.0 libxslt openssl sqlite3 uuid
+B        := build
+ifeq ($(SANITIZE),1)
+B        := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+endif
+GEN      := build/gen
+PLUGIN   := /usr/share/gsoap/plugin
+
+CC       ?= cc
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+BASEFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O2 -pthread \
+             -fno-common $(SANFLAGS)
+WARN     := -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla -Werror
+HARDEN   := -fstack-protector-strong -fPIE
+ifneq ($(SANITIZE),1)
+HARDEN   += -D_FORTIFY_SOURCE=2
+endif
+CFLAGS   := $(BASEFLAGS) $(WARN) $(HARDEN) -MMD -MP
+GENFLAGS := $(BASEFLAGS) -w -fPIE
+INCS     = -Igateway -I$(GEN) -I$(PLUGIN) $(PKG_CFLAGS)
+LDFLAGS  := -pie -Wl,-z,relro,-z,now -pthread $(SANFLAGS)
+LIBS      = $(PKG_LIBS) -lm
+
+SRC      := $(filter-out gateway/main.c,$(wildcard gateway/*.c))
+OBJ      := $(patsubst gateway/%.c,$(B)/obj/%.o,$(SRC))
+GENSRC   := $(GEN)/soapC.c $(GEN)/soapServer.c $(GEN)/soapClient.c
+GENOBJ   := $(B)/gen/soapC.o $(B)/gen/soapServer.o $(B)/gen/soapClient.o \
+            $(B)/gen/wsaapi.o
+LIB      := $(B)/libdxgw.a
+UNITSRC  := tests/harness.c $(wildcard tests/unit/*.c)
+INTSRC   := tests/harness.c $(wildcard tests/integration/*.c) \
+            $(wildcard tests/support/*.c)
+
+.PHONY: all deps test check unit integ demo bench lint certs clean
+
+all: $(B)/dxgw
+
+deps:
+	@sh scripts/deps.sh
+
+# --- generated gSOAP code (never edited, never committed) ---------------
+$(GEN)/soapC.c $(GEN)/soapServer.c $(GEN)/soapClient.c $(GEN)/soapH.h: wsdl/dxgw.h
+	@mkdir -p $(GEN)
+	soapcpp2 -c -a -x -L -d $(GEN) wsdl/dxgw.h >$(GEN)/soapcpp2.log 2>&1 \
+	    || { cat $(GEN)/soapcpp2.log; exit 1; }
+
+$(B)/gen/%.o: $(GEN)/%.c $(GEN)/soapH.h
+	@mkdir -p $(@D)
+	$(CC) $(GENFLAGS) $(INCS) -c -o $@ $<
+
+$(B)/gen/wsaapi.o: $(PLUGIN)/wsaapi.c $(GEN)/soapH.h
+	@mkdir -p $(@D)
+	$(CC) $(GENFLAGS) $(INCS) -c -o $@ $<
+
+# --- our code -------------------------------------------------------------
+$(B)/obj/%.o: gateway/%.c $(GEN)/soapH.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INCS) -c -o $@ $<
+
+$(B)/tobj/%.o: tests/%.c $(GEN)/soapH.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INCS) -Itests -c -o $@ $<
+
+$(LIB): $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# The library and the generated code call each other: link them as a group.
+LINK = $(CC) $(LDFLAGS) -o $@ $(filter-out $(GENOBJ),$(filter %.o,$^)) -Wl,--start-group $(LIB) \
+       $(GENOBJ) -Wl,--end-group $(LIBS)
+
+$(B)/dxgw: $(B)/obj/main.o $(LIB) $(GENOBJ)
+	$(LINK)
+
+$(B)/unit: $(patsubst tests/%.c,$(B)/tobj/%.o,$(UNITSRC)) $(LIB) $(GENOBJ)
+	$(LINK)
+
+$(B)/integ: $(patsubst tests/%.c,$(B)/tobj/%.o,$(INTSRC)) $(LIB) $(GENOBJ)
+	$(LINK)
+
+# --- tests ----------------------------------------------------------------
+test check: deps
+	@sh scripts/runtests.sh
+
+unit: $(B)/unit
+	$(B)/unit
+
+integ: $(B)/integ $(B)/dxgw
+	$(B)/integ
+
+certs:
+	@sh certs/mkpki.sh build/pki
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh
+
+lint:
+	@sh scripts/lint.sh
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(B)/obj/*.d $(B)/tobj/*/*.d $(B)/tobj/*.d)

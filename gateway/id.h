@@ -1,0 +1,21 @@
+/*
+ * NAME
+ *	id - unique identifiers (libuuid)
+ * SUMMARY
+ *	Random UUIDs for transaction ids, wsa:MessageID and entryUUIDs, and
+ *	their OID form 2.25.<decimal> (ITU-T X.667) for XDS uniqueIds.
+ * STANDARDS
+ *	RFC 4122, ITU-T X.667 / ISO 9834-8 (2.25 arc).
+ */
+#ifndef GW_ID_H
+#define GW_ID_H
+
+#define GW_ID_UUID_LEN 37 /* 36 chars + NUL */
+#define GW_ID_OID_LEN  48 /* "2.25." + up to 39 digits + NUL */
+
+/* A random UUID in lowercase text form. */
+void gw_id_uuid(char out[GW_ID_UUID_LEN]);
+/* A random UUID as an OID under 2.25 (at most 44 characters). */
+void gw_id_uuid_oid(char out[GW_ID_OID_LEN]);
+
+#endif

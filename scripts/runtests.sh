@@ -1,0 +1,52 @@
+#!/bin/sh
+# Build and run every test suite, then print one summary line that adds up
+# the "N passed, N failed" lines of each suite. Exit non-zero on any failure.
+set -u
+cd "$(dirname "$0")/.."
+JOBS=$(nproc 2>/dev/null || echo 2)
+log=build/test-logs
+mkdir -p "$log"
+total_p=0
+total_f=0
+rc=0
+
+run() { # name command...
+	name=$1
+	shift
+	echo "== $name"
+	"$@" >"$log/$name.log" 2>&1
+	r=$?
+	grep -E '^(FAIL|    )' "$log/$name.log" | head -50
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log/$name.log" | tail -1)
+	if [ -z "$line" ]; then
+		echo "$name: no summary (exit $r); last lines:"
+		tail -20 "$log/$name.log"
+		total_f=$((total_f + 1))
+		rc=1
+		return
+	fi
+	echo "$name: $line"
+	p=${line%% passed*}
+	f=${line#*, }
+	f=${f%% failed*}
+	total_p=$((total_p + p))
+	total_f=$((total_f + f))
+	[ "$r" -ne 0 ] && rc=1
+}
+
+build() { # make args...
+	if ! make -s -j"$JOBS" "$@" >"$log/build.log" 2>&1; then
+		cat "$log/build.log"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+}
+
+build build/dxgw build/unit build/integ
+run unit build/unit
+run integration build/integ
+build SANITIZE=1 build/san/unit
+ASAN_OPTIONS=detect_leaks=1 run unit-asan build/san/unit
+[ "$total_f" -ne 0 ] && rc=1
+echo "$total_p passed, $total_f failed"
+exit $rc

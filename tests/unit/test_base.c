@@ -1,0 +1,58 @@
+/* Unit tests for the base layer: buf, err, id. */
+#include "harness.h"
+
+#include <stdlib.h>
+
+#include "buf.h"
+#include "err.h"
+#include "id.h"
+
+GW_TEST(buf_limit)
+{
+	struct gw_buf b;
+
+	gw_buf_init(&b, 8);
+	CHECK_INT(gw_buf_puts(&b, "12345678"), 0);
+	CHECK_INT(gw_buf_puts(&b, "9"), GW_ELIMIT);
+	CHECK_INT(b.len, 8);
+	CHECK_STR(b.data, "12345678");
+	gw_buf_dispose(&b);
+}
+
+GW_TEST(buf_printf_escape)
+{
+	struct gw_buf b;
+
+	gw_buf_init(&b, 1024);
+	CHECK_INT(gw_buf_printf(&b, "%d-%s", 42, "x"), 0);
+	CHECK_INT(gw_buf_xml_escape(&b, "a<b&\"c'>"), 0);
+	CHECK_STR(b.data, "42-xa&lt;b&amp;&quot;c&apos;&gt;");
+	gw_buf_dispose(&b);
+}
+
+GW_TEST(err_set_prefix)
+{
+	struct gw_err e;
+
+	gw_err_clear(&e);
+	CHECK_INT(gw_err_set(&e, GW_ETEMP, "4.3.0", "disk %s", "full"), GW_ETEMP);
+	CHECK(e.temp);
+	gw_err_prefix(&e, "spool");
+	CHECK_STR(e.msg, "spool: disk full");
+	CHECK_STR(e.status, "4.3.0");
+}
+
+GW_TEST(id_uuid_oid)
+{
+	char u[GW_ID_UUID_LEN], o[GW_ID_OID_LEN], o2[GW_ID_OID_LEN];
+
+	gw_id_uuid(u);
+	CHECK_INT(strlen(u), 36);
+	gw_id_uuid_oid(o);
+	gw_id_uuid_oid(o2);
+	CHECK(strncmp(o, "2.25.", 5) == 0);
+	CHECK(strlen(o) <= 44);
+	CHECK(strcmp(o, o2) != 0);
+	for (const char *p = o + 5; *p; p++)
+		CHECK(*p >= '0' && *p <= '9');
+}
