@@ -82,7 +82,7 @@ $(LIB): $(OBJ)
 	ar rcs $@ $^
 
 # The library and the generated code call each other: link them as a group.
-LINK = $(CC) $(LDFLAGS) -o $@ $(filter-out $(GENOBJ),$(filter %.o,$^)) -Wl,--start-group $(LIB) \
+LINK = $(CC) $(LDFLAGS) -o $@ $(filter-out $(GENOBJ),$(filter %.o,$^)) -Wl,-u,namespaces -Wl,--start-group $(LIB) \
        $(GENOBJ) -Wl,--end-group $(LIBS)
 
 $(B)/dxgw: $(B)/obj/main.o $(LIB) $(GENOBJ)
