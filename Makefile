@@ -47,6 +47,7 @@ UNITSRC  := tests/harness.c $(wildcard tests/unit/*.c)
 INTSRC   := tests/harness.c $(wildcard tests/integration/*.c) \
             $(wildcard tests/support/*.c)
 
+.DELETE_ON_ERROR:
 .PHONY: all deps test check unit integ demo bench lint certs clean
 
 all: $(B)/dxgw
