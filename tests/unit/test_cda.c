@@ -45,7 +45,8 @@ parse_file(const char *path)
 	if (rc != 0) {
 		char m[512];
 
-		snprintf(m, sizeof(m), "%s: %s", path, e.msg);
+		if (snprintf(m, sizeof(m), "%s: %s", path, e.msg) < 0)
+			abort();
 		gw_test_fail(__FILE__, __LINE__, m);
 	}
 	return h;
@@ -418,7 +419,9 @@ ts_case(const char *in, const char *want)
 		if (got != NULL) {
 			char m[128];
 
-			snprintf(m, sizeof(m), "%s -> %s, want NULL", in, got);
+			if (snprintf(m, sizeof(m), "%s -> %s, want NULL", in,
+				     got) < 0)
+				abort();
 			gw_test_fail(__FILE__, __LINE__, m);
 		}
 	} else {
