@@ -1,0 +1,205 @@
+/*
+ * NAME
+ *	store - durable state: accepted submissions, recipients, audit
+ * SUMMARY
+ *	An interface (a vtable with a version field) and its dispatch. The
+ *	backend is chosen by the prefix of the spec: "sqlite:/path/dxgw.db"
+ *	(a bare path also means SQLite); "pg:" is reserved for PostgreSQL.
+ * DESCRIPTION
+ *	Payloads live as files in the spool (spool.h); the store adopts them
+ *	and keeps metadata, per-recipient states and the audit trail. Every
+ *	function here is thread-safe. Writes go through one writer per store
+ *	that groups concurrent callers into one transaction (group commit).
+ *
+ *	Document paths are stored relative to the spool directory
+ *	("doc/<uuid>"); records returned to callers carry absolute paths.
+ */
+#ifndef GW_STORE_H
+#define GW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "spool.h"
+
+#define GW_STORE_TXID_LEN     64   /* size of a txid buffer */
+#define GW_STORE_FIELD_MAX    4096 /* longest identifier/address string */
+#define GW_STORE_DOCS_MAX     1000 /* documents per submission */
+#define GW_STORE_RCPTS_MAX    1000 /* recipients per submission */
+#define GW_STORE_METADATA_MAX (64u * 1024 * 1024)
+
+struct gw_store;
+
+struct gw_store_doc {
+	const char *entry_id;
+	const char *unique_id;
+	const char *mime_type;
+	struct gw_spool_file *file; /* finished; adopted on success */
+};
+
+struct gw_store_submission {
+	const char *client;      /* TLS client subject or "ip:<addr>" */
+	const char *client_cert; /* SHA-256 fingerprint or NULL */
+	const char *peer;        /* peer address text */
+	const char *message_id;  /* wsa:MessageID; key with client */
+	const char *ss_unique_id;
+	const char *sender; /* Direct address */
+	const char *const *recipients;
+	size_t nrecipients; /* each gets a row in state "queued" */
+	const struct gw_store_doc *docs;
+	size_t ndocs;
+	const char *metadata; /* SubmitObjectsRequest XML as received */
+	size_t metadata_len;
+	const char *metadata_level; /* "XDS" or "minimal" */
+};
+
+/* Tuning; zero fields mean the default. */
+struct gw_store_opts {
+	int batch_max;       /* jobs per group commit (default 256) */
+	int busy_timeout_ms; /* default 5000 */
+};
+
+/* Group-commit counters since open. */
+struct gw_store_stats {
+	long batches; /* transactions committed or failed */
+	long jobs;    /* accepts + audit rows handled */
+	long max_batch;
+};
+
+/*
+ * Open the store named by spec with its spool at spool_dir (created if
+ * needed). Creates or migrates the schema, sweeps unreferenced files from
+ * the spool's doc/ and starts the writer. GW_ETEMP on disk/DB trouble,
+ * GW_EUNAVAIL for a backend that is not built in.
+ */
+int gw_store_open(const char *spec, const char *spool_dir,
+		  struct gw_store **out, struct gw_err *err);
+int gw_store_open_opts(const char *spec, const char *spool_dir,
+		       const struct gw_store_opts *opts, struct gw_store **out,
+		       struct gw_err *err);
+/* Finish in-flight commits, stop the writer, close; accepts NULL. */
+void gw_store_close(struct gw_store *st);
+/* The store's spool (borrowed, lives until gw_store_close). */
+struct gw_spool *gw_store_spool(struct gw_store *st);
+
+/*
+ * Durably accept a submission. The spool files are renamed from tmp/ into
+ * doc/ and doc/ is fsynced before the rows are committed (WAL,
+ * synchronous=FULL); on 0 everything is on disk and txid_out holds the new
+ * transaction id (a UUID). If (client, message_id) was accepted before,
+ * nothing is written, the files are left to the caller, txid_out gets the
+ * existing txid and the return is GW_EEXISTS (status 2.0.0). Duplicate
+ * recipient addresses collapse into one row. Errors: GW_ELIMIT/GW_ERROR
+ * (5.x.x) for a malformed submission, GW_ETEMP (4.x.x) for disk/DB
+ * failures, after which the files are back in tmp/ for the caller to
+ * discard.
+ */
+int gw_store_submission_accept(struct gw_store *st,
+			       const struct gw_store_submission *sub,
+			       char txid_out[GW_STORE_TXID_LEN],
+			       struct gw_err *err);
+
+struct gw_store_recipient {
+	char *address;
+	char *state;
+};
+struct gw_store_docrec {
+	char *entry_id;
+	char *unique_id;
+	char *mime_type;
+	char *path; /* absolute */
+	uint64_t size;
+	char sha1[41];
+};
+struct gw_store_record {
+	char *txid;
+	char *client;
+	char *message_id;
+	char *ss_unique_id;
+	char *sender;
+	char *metadata_level;
+	char *received_at; /* RFC 3339 UTC */
+	struct gw_store_recipient *recipients;
+	size_t nrecipients; /* in submission order */
+	struct gw_store_docrec *docs;
+	size_t ndocs; /* in submission order */
+	char *metadata;
+	size_t metadata_len;
+};
+
+/* Read one submission; the caller frees *out. GW_ENOTFOUND, GW_ETEMP. */
+int gw_store_submission_get(struct gw_store *st, const char *txid,
+			    struct gw_store_record **out, struct gw_err *err);
+/* Same, by idempotence key. GW_ENOTFOUND, GW_ETEMP. */
+int gw_store_submission_find(struct gw_store *st, const char *client,
+			     const char *message_id,
+			     struct gw_store_record **out, struct gw_err *err);
+/* Accepts NULL. */
+void gw_store_record_free(struct gw_store_record *r);
+int gw_store_submission_count(struct gw_store *st, long *out,
+			      struct gw_err *err);
+
+/*
+ * Audit: one row per accepted / rejected / duplicate submission, chained
+ * by SHA-256 (each row's hash covers the previous hash and its own
+ * fields). Never document contents or metadata values (PHI).
+ */
+struct gw_audit_event {
+	const char *txid;
+	const char *event; /* "xdr.accepted", "xdr.rejected", "xdr.duplicate" */
+	const char *client;
+	const char *client_cert;
+	const char *peer;
+	const char *message_id;
+	const char *outcome; /* "success" / "failure" */
+	const char *detail;  /* e.g. error codes */
+};
+
+/* Append an audit row through the writer. GW_ETEMP, GW_ELIMIT. */
+int gw_store_audit_add(struct gw_store *st, const struct gw_audit_event *ev,
+		       struct gw_err *err);
+/*
+ * Recompute the chain: 0 if intact (*rows_out = rows checked, may be
+ * NULL), GW_ETRUST naming the first broken row otherwise.
+ */
+int gw_store_audit_verify(struct gw_store *st, long *rows_out,
+			  struct gw_err *err);
+/* The newest row's hash (64 hex or 64 zeros), for periodic export. */
+int gw_store_audit_head(struct gw_store *st, long *id_out, char hash_out[65],
+			struct gw_err *err);
+
+/* Group-commit counters (zeros for a backend without them). */
+void gw_store_stats_get(struct gw_store *st, struct gw_store_stats *out);
+
+/*
+ * Backend interface. A backend fills every member; the dispatch checks
+ * version so an old backend is refused rather than called wrongly.
+ */
+#define GW_STORE_OPS_VERSION 1
+
+struct gw_store_ops {
+	int version;
+	const char *name;
+	int (*open)(const char *arg, struct gw_spool *sp,
+		    const struct gw_store_opts *opts, void **be_out,
+		    struct gw_err *err);
+	void (*close)(void *be);
+	int (*accept)(void *be, const struct gw_store_submission *sub,
+		      char txid_out[GW_STORE_TXID_LEN], struct gw_err *err);
+	int (*get)(void *be, const char *txid, struct gw_store_record **out,
+		   struct gw_err *err);
+	int (*find)(void *be, const char *client, const char *message_id,
+		    struct gw_store_record **out, struct gw_err *err);
+	int (*count)(void *be, long *out, struct gw_err *err);
+	int (*audit_add)(void *be, const struct gw_audit_event *ev,
+			 struct gw_err *err);
+	int (*audit_verify)(void *be, long *rows_out, struct gw_err *err);
+	int (*audit_head)(void *be, long *id_out, char hash_out[65],
+			  struct gw_err *err);
+	void (*stats)(void *be, struct gw_store_stats *out);
+};
+
+extern const struct gw_store_ops gw_store_sqlite_ops;
+
+#endif
