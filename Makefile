@@ -43,7 +43,7 @@ GENSRC   := $(GEN)/soapC.c $(GEN)/soapServer.c $(GEN)/soapClient.c
 GENOBJ   := $(B)/gen/soapC.o $(B)/gen/soapServer.o $(B)/gen/soapClient.o \
             $(B)/gen/wsaapi.o
 LIB      := $(B)/libdxgw.a
-UNITSRC  := tests/harness.c $(wildcard tests/unit/*.c)
+UNITSRC  := tests/harness.c $(wildcard tests/unit/*.c) tests/support/nistconv.c
 INTSRC   := tests/harness.c $(wildcard tests/integration/*.c) \
             $(wildcard tests/support/*.c)
 
@@ -76,7 +76,7 @@ $(B)/obj/%.o: gateway/%.c $(GEN)/soapH.h
 
 $(B)/tobj/%.o: tests/%.c $(GEN)/soapH.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(INCS) -Itests -c -o $@ $<
+	$(CC) $(CFLAGS) $(INCS) -Itests -Itests/support -c -o $@ $<
 
 $(LIB): $(OBJ)
 	@rm -f $@

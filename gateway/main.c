@@ -1,17 +1,156 @@
 /*
  * NAME
  *	main - dxgw entry point and subcommand dispatch
+ * SUMMARY
+ *	dxgw serve [-c FILE]      run the gateway
+ *	dxgw submit ...           send an ITI-41 to an XDR endpoint (cli.c)
+ *	dxgw config [-c FILE] [-a] check a config file and print settings
+ * DESCRIPTION
+ *	Startup errors (config, store, bind) are fatal with a message and a
+ *	non-zero exit; after startup a bad input fails one transaction,
+ *	never the daemon.
  */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "store.h"
+#include "xdrsrv.h"
+
+#define DEFAULT_CONFIG "/etc/dxgw/dxgw.conf"
+
+static struct gw_xdrsrv *running;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (running != NULL)
+		gw_xdrsrv_stop(running);
+}
+
+static int
+load_config(const char *path, struct gw_config *cfg)
+{
+	struct gw_err err;
+
+	gw_config_defaults(cfg);
+	if (path != NULL && gw_config_load(cfg, path, &err) != 0) {
+		fprintf(stderr, "dxgw: %s\n", err.msg);
+		return -1;
+	}
+	if (gw_config_check(cfg, &err) != 0) {
+		fprintf(stderr, "dxgw: %s%s%s\n", path ? path : "",
+		    path ? ": " : "", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+config_arg(int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			return argv[i + 1];
+	return access(DEFAULT_CONFIG, R_OK) == 0 ? DEFAULT_CONFIG : NULL;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	const char *path = config_arg(argc, argv);
+	struct gw_store *store = NULL;
+	struct gw_xdrsrv *srv = NULL;
+	struct sigaction sa;
+	struct gw_config cfg;
+	struct gw_err err;
+	int rc = 1;
+
+	if (load_config(path, &cfg) != 0)
+		goto out;
+	gw_log_setup((enum gw_log_level)cfg.log_level, cfg.log_syslog);
+	if (gw_store_open(cfg.store, cfg.spool_dir, &store, &err) != 0) {
+		fprintf(stderr, "dxgw: store %s: %s\n", cfg.store, err.msg);
+		goto out;
+	}
+	if (gw_xdrsrv_new(&cfg, store, &srv, &err) != 0) {
+		fprintf(stderr, "dxgw: %s\n", err.msg);
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	running = srv;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	printf("dxgw: listening on %s://%.*s:%d/xdr\n",
+	    cfg.tls_cert[0] ? "https" : "http",
+	    (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen,
+	    gw_xdrsrv_port(srv));
+	fflush(stdout);
+	gw_log_notice(NULL, "started listen=%s port=%d store=%s workers=%ld",
+	    cfg.listen, gw_xdrsrv_port(srv), cfg.store, cfg.workers);
+	gw_xdrsrv_run(srv);
+	gw_log_notice(NULL, "stopped");
+	rc = 0;
+out:
+	running = NULL;
+	gw_xdrsrv_free(srv);
+	gw_store_close(store);
+	gw_config_dispose(&cfg);
+	return rc;
+}
+
+static int
+cmd_config(int argc, char **argv)
+{
+	struct gw_config cfg;
+	bool all = false;
+	int rc;
+
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "-a") == 0)
+			all = true;
+	rc = load_config(config_arg(argc, argv), &cfg);
+	if (rc == 0)
+		gw_config_dump(&cfg, stdout, all);
+	gw_config_dispose(&cfg);
+	return rc == 0 ? 0 : 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: dxgw serve [-c FILE]\n"
+		   "       dxgw submit [options] FILE...   (dxgw submit -h)\n"
+		   "       dxgw config [-c FILE] [-a]\n");
+}
 
 int
 main(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-		fprintf(stderr, "usage: dxgw serve|submit ...\n");
+	if (argc < 2) {
+		usage(stderr);
 		return 2;
 	}
+	if (strcmp(argv[1], "serve") == 0)
+		return cmd_serve(argc, argv);
+	if (strcmp(argv[1], "submit") == 0)
+		return gw_cli_submit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "config") == 0)
+		return cmd_config(argc, argv);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
 	fprintf(stderr, "dxgw: unknown command '%s'\n", argv[1]);
+	usage(stderr);
 	return 2;
 }

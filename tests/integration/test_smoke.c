@@ -7,5 +7,5 @@ GW_TEST(binary_usage)
 {
 	int rc = system("build/dxgw --help >/dev/null 2>&1");
 
-	CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
+	CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
 }

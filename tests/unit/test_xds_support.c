@@ -7,52 +7,15 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxslt/transform.h>
-#include <libxslt/xsltutils.h>
 #include <openssl/evp.h>
 
 #include "harness.h"
 #include "mem.h"
 #include "xdsxml.h"
+#include "nistconv.h"
 
 #define NS_DIRECT "urn:direct:addressing"
 #define NS_XDSB   "urn:ihe:iti:xds-b:2007"
-
-/*
- * What the NIST toolkit does before sending an ebRS 2.1 test file as
- * ITI-41: move to the 3.0 namespaces, rename LeafRegistryObjectList,
- * put Slots before Name/Description (3.0 sequence) and spell the
- * HasMember association type in full.
- */
-static const char v2_to_v3[] =
-    "<xsl:stylesheet version='1.0' "
-    "xmlns:xsl='http://www.w3.org/1999/XSL/Transform' "
-    "xmlns:rs2='urn:oasis:names:tc:ebxml-regrep:registry:xsd:2.1' "
-    "xmlns:rim2='urn:oasis:names:tc:ebxml-regrep:rim:xsd:2.1' "
-    "xmlns:lcm='urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0' "
-    "xmlns:rim='urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0'>"
-    "<xsl:template match='rs2:SubmitObjectsRequest'>"
-    "<lcm:SubmitObjectsRequest><xsl:apply-templates select='*'/>"
-    "</lcm:SubmitObjectsRequest></xsl:template>"
-    "<xsl:template match='rim2:LeafRegistryObjectList'>"
-    "<rim:RegistryObjectList><xsl:apply-templates select='*'/>"
-    "</rim:RegistryObjectList></xsl:template>"
-    "<xsl:template match='rim2:*'>"
-    "<xsl:element name='rim:{local-name()}' "
-    "namespace='urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0'>"
-    "<xsl:apply-templates select='@*'/>"
-    "<xsl:apply-templates select='rim2:Slot'/>"
-    "<xsl:apply-templates select='rim2:Name'/>"
-    "<xsl:apply-templates select='rim2:Description'/>"
-    "<xsl:apply-templates select='*[not(self::rim2:Slot or self::rim2:Name "
-    "or self::rim2:Description)]|text()[normalize-space()]'/>"
-    "</xsl:element></xsl:template>"
-    "<xsl:template match=\"@associationType[.='HasMember']\">"
-    "<xsl:attribute name='associationType'>"
-    "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
-    "</xsl:attribute></xsl:template>"
-    "<xsl:template match='@*'><xsl:copy/></xsl:template>"
-    "</xsl:stylesheet>";
 
 char *
 fx_replace(const char *s, const char *from, const char *to)
@@ -308,27 +271,24 @@ fx_load(struct fx *f, const char *path, const char *const *subst)
 static bool
 convert_v2(struct fx *f)
 {
-	xmlDocPtr xsl_doc, in, out;
-	xsltStylesheetPtr xsl;
+	xmlDocPtr in;
 	xmlNode *root;
+	char *v3;
+	size_t len;
 	bool ok = false;
 
 	if (strstr(f->xml, "registry:xsd:2.1") == NULL)
 		return true;
-	xsl_doc = xmlReadMemory(v2_to_v3, (int)strlen(v2_to_v3), NULL, NULL,
-				XML_PARSE_NONET);
-	xsl = xsltParseStylesheetDoc(xsl_doc);
-	in = xmlReadMemory(f->xml, (int)f->len, NULL, NULL, XML_PARSE_NONET);
-	out = xsl != NULL && in != NULL ? xsltApplyStylesheet(xsl, in, NULL)
-					: NULL;
-	root = out != NULL ? xmlDocGetRootElement(out) : NULL;
+	v3 = gw_test_nist_v3(f->xml, f->len, &len);
+	in = v3 ? xmlReadMemory(v3, (int)len, NULL, NULL, XML_PARSE_NONET)
+		: NULL;
+	root = in != NULL ? xmlDocGetRootElement(in) : NULL;
 	if (root != NULL) {
 		free(f->xml);
 		ok = dump_sor(f, root);
 	}
-	xmlFreeDoc(out);
 	xmlFreeDoc(in);
-	xsltFreeStylesheet(xsl);
+	free(v3);
 	return ok;
 }
 

@@ -1,0 +1,421 @@
+/*
+ * NAME
+ *	cli - dxgw submit: build and send an ITI-41 from document files
+ * SUMMARY
+ *	dxgw submit --url URL --from ADDR --to ADDR [--to ADDR...]
+ *	    [--limited] [--source-id OID] [metadata options] FILE...
+ * DESCRIPTION
+ *	For a C-CDA file the CDA header supplies the DocumentEntry metadata
+ *	(cda.c); for any other file the options do (--mime-type,
+ *	--class-code, --type-code, --format-code, --confidentiality,
+ *	--facility-code, --practice-code, --patient-id, --title). Codes are
+ *	written "code^codingScheme^display". The metadata text comes from
+ *	xdsbuild, the transport from xdrcli.
+ * LIMITS
+ *	Each file at most 64 MiB; at most 100 files.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "cda.h"
+#include "digest.h"
+#include "id.h"
+#include "mem.h"
+#include "xdrcli.h"
+#include "xdsbuild.h"
+
+#define MAX_FILE  (64L * 1024 * 1024)
+#define MAX_FILES 100
+/* dxgw's own OID arc is not registered; 2.25 UUID OIDs need no arc. */
+#define DEFAULT_SOURCE_ID "2.25.166198946125467452151153937006426906383"
+
+struct opts {
+	const char *url, *from, *message_id, *cert, *ca, *source_id;
+	const char *to[64];
+	size_t nto;
+	bool limited, inline_b64, final_delivery;
+	const char *mime_type, *patient_id, *title, *level;
+	const char *class_code, *type_code, *format_code, *conf, *facility,
+	    *practice, *content_type;
+	int timeout;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dxgw submit --url URL --from ADDR --to ADDR [--to ADDR]... "
+	    "[options] FILE...\n"
+	    "  --url URL             XDR endpoint (http:// or https://)\n"
+	    "  --from ADDR           Direct sender address\n"
+	    "  --to ADDR             Direct recipient (repeatable)\n"
+	    "  --limited             limited metadata (XDR Limited Metadata)\n"
+	    "  --metadata-level L    send direct:metadata-level (XDS|minimal)\n"
+	    "  --final-delivery      ask for final destination delivery "
+	    "notification\n"
+	    "  --message-id URN      wsa:MessageID (default: new urn:uuid)\n"
+	    "  --source-id OID       SubmissionSet sourceId\n"
+	    "  --cert PEM            client certificate and key (mutual TLS)\n"
+	    "  --ca PEM              CA bundle for the server certificate\n"
+	    "  --inline              documents as inline base64, not XOP parts\n"
+	    "  --timeout SECONDS     connect/IO timeout (default 30)\n"
+	    " for files that are not C-CDA (code = code^scheme^display):\n"
+	    "  --mime-type T  --patient-id CX  --title T  --class-code C\n"
+	    "  --type-code C  --format-code C  --confidentiality C\n"
+	    "  --facility-code C  --practice-code C\n"
+	    "  --content-type-code C  SubmissionSet contentTypeCode (default:\n"
+	    "                         the first document's typeCode)\n");
+}
+
+static bool
+split_code(const char *s, struct gw_xdsbuild_code *c, char **store)
+{
+	char *a, *b;
+
+	if (s == NULL)
+		return true;
+	*store = gw_xstrdup(s);
+	a = strchr(*store, '^');
+	b = a ? strchr(a + 1, '^') : NULL;
+	if (a == NULL || b == NULL)
+		return false;
+	*a = *b = '\0';
+	c->code = *store;
+	c->scheme = a + 1;
+	c->display = b + 1;
+	return c->code[0] && c->scheme[0] && c->display[0];
+}
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	enum { O_URL = 256, O_FROM, O_TO, O_LIMITED, O_LEVEL, O_FINAL, O_MSGID,
+		O_SOURCE, O_CERT, O_CA, O_INLINE, O_TIMEOUT, O_MIME, O_PID,
+		O_TITLE, O_CLASS, O_TYPE, O_FORMAT, O_CONF, O_FAC, O_PRAC,
+		O_CTYPE };
+	static const struct option lo[] = {
+	    {"url", 1, NULL, O_URL},
+	    {"from", 1, NULL, O_FROM},
+	    {"to", 1, NULL, O_TO},
+	    {"limited", 0, NULL, O_LIMITED},
+	    {"metadata-level", 1, NULL, O_LEVEL},
+	    {"final-delivery", 0, NULL, O_FINAL},
+	    {"message-id", 1, NULL, O_MSGID},
+	    {"source-id", 1, NULL, O_SOURCE},
+	    {"cert", 1, NULL, O_CERT},
+	    {"ca", 1, NULL, O_CA},
+	    {"inline", 0, NULL, O_INLINE},
+	    {"timeout", 1, NULL, O_TIMEOUT},
+	    {"mime-type", 1, NULL, O_MIME},
+	    {"patient-id", 1, NULL, O_PID},
+	    {"title", 1, NULL, O_TITLE},
+	    {"class-code", 1, NULL, O_CLASS},
+	    {"type-code", 1, NULL, O_TYPE},
+	    {"format-code", 1, NULL, O_FORMAT},
+	    {"confidentiality", 1, NULL, O_CONF},
+	    {"facility-code", 1, NULL, O_FAC},
+	    {"practice-code", 1, NULL, O_PRAC},
+	    {"content-type-code", 1, NULL, O_CTYPE},
+	    {"help", 0, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->source_id = DEFAULT_SOURCE_ID;
+	o->timeout = 30;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case O_URL: o->url = optarg; break;
+		case O_FROM: o->from = optarg; break;
+		case O_TO:
+			if (o->nto == sizeof(o->to) / sizeof(o->to[0])) {
+				fprintf(stderr, "dxgw submit: too many --to\n");
+				return -1;
+			}
+			o->to[o->nto++] = optarg;
+			break;
+		case O_LIMITED: o->limited = true; break;
+		case O_LEVEL: o->level = optarg; break;
+		case O_FINAL: o->final_delivery = true; break;
+		case O_MSGID: o->message_id = optarg; break;
+		case O_SOURCE: o->source_id = optarg; break;
+		case O_CERT: o->cert = optarg; break;
+		case O_CA: o->ca = optarg; break;
+		case O_INLINE: o->inline_b64 = true; break;
+		case O_TIMEOUT: {
+			char *end;
+			long t = strtol(optarg, &end, 10);
+
+			if (*end != '\0' || t < 1 || t > 3600) {
+				fprintf(stderr, "dxgw submit: bad --timeout\n");
+				return -1;
+			}
+			o->timeout = (int)t;
+			break;
+		}
+		case O_MIME: o->mime_type = optarg; break;
+		case O_PID: o->patient_id = optarg; break;
+		case O_TITLE: o->title = optarg; break;
+		case O_CLASS: o->class_code = optarg; break;
+		case O_TYPE: o->type_code = optarg; break;
+		case O_FORMAT: o->format_code = optarg; break;
+		case O_CONF: o->conf = optarg; break;
+		case O_FAC: o->facility = optarg; break;
+		case O_PRAC: o->practice = optarg; break;
+		case O_CTYPE: o->content_type = optarg; break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -1;
+		}
+	}
+	if (o->url == NULL || optind >= argc) {
+		fprintf(stderr, "dxgw submit: --url and at least one FILE are "
+				"required\n");
+		usage(stderr);
+		return -1;
+	}
+	if (argc - optind > MAX_FILES) {
+		fprintf(stderr, "dxgw submit: at most %d files\n", MAX_FILES);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct gw_buf b;
+	char chunk[65536];
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "dxgw submit: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	gw_buf_init(&b, MAX_FILE);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (gw_buf_append(&b, chunk, n) != 0) {
+			fprintf(stderr, "dxgw submit: %s: larger than 64 MiB\n",
+			    path);
+			fclose(f);
+			gw_buf_dispose(&b);
+			return NULL;
+		}
+	fclose(f);
+	*len = b.len;
+	return gw_buf_take(&b);
+}
+
+static const char *
+guess_mime(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (dot == NULL)
+		return "application/octet-stream";
+	if (strcasecmp(dot, ".xml") == 0)
+		return "text/xml";
+	if (strcasecmp(dot, ".pdf") == 0)
+		return "application/pdf";
+	if (strcasecmp(dot, ".txt") == 0)
+		return "text/plain";
+	if (strcasecmp(dot, ".htm") == 0 || strcasecmp(dot, ".html") == 0)
+		return "text/html";
+	return "application/octet-stream";
+}
+
+static void
+print_result(const struct gw_xdrcli_result *r)
+{
+	printf("status: %s\n", r->success ? "Success" : "Failure");
+	printf("message-id: %s\n", r->message_id);
+	if (r->relates_to != NULL)
+		printf("relates-to: %s\n", r->relates_to);
+	for (size_t i = 0; i < r->nerrors; i++) {
+		const char *sev = r->errors[i].severity;
+		const char *s = sev ? strrchr(sev, ':') : NULL;
+
+		printf("%s: %s%s%s: %s\n", s ? s + 1 : "Error",
+		    r->errors[i].code ? r->errors[i].code : "?",
+		    r->errors[i].location ? " at " : "",
+		    r->errors[i].location ? r->errors[i].location : "",
+		    r->errors[i].context ? r->errors[i].context : "");
+	}
+}
+
+int
+gw_cli_submit(int argc, char **argv)
+{
+	struct gw_xdsbuild_doc bdocs[MAX_FILES];
+	struct gw_cda_header *cdas[MAX_FILES] = {0};
+	struct gw_xdrcli_doc docs[MAX_FILES];
+	char *data[MAX_FILES] = {0};
+	char ids[MAX_FILES][16];
+	char sha[MAX_FILES][41];
+	char uids[MAX_FILES][GW_ID_OID_LEN];
+	char *codebufs[7] = {0};
+	struct gw_xdsbuild_code cc[7] = {0};
+	struct gw_xdrcli_result res = {0};
+	struct gw_xdsbuild b = {0};
+	struct gw_xdrcli_req req;
+	struct gw_buf md;
+	struct gw_err err;
+	char sender_xtn[300];
+	struct opts o;
+	size_t nfiles = 0;
+	int rc = parse_opts(argc, argv, &o);
+
+	gw_buf_init(&md, 16L * 1024 * 1024);
+	if (rc != 0) {
+		rc = rc > 0 ? 0 : 2;
+		goto out;
+	}
+	rc = 2;
+	{
+		const char *src[7] = {o.class_code, o.type_code,
+		    o.format_code, o.conf, o.facility, o.practice,
+		    o.content_type};
+
+		for (int k = 0; k < 7; k++)
+			if (!split_code(src[k], &cc[k], &codebufs[k])) {
+				fprintf(stderr, "dxgw submit: codes are "
+						"written code^codingScheme^"
+						"display\n");
+				goto out;
+			}
+	}
+	nfiles = (size_t)(argc - optind);
+	for (size_t i = 0; i < nfiles; i++) {
+		const char *path = argv[optind + (int)i];
+		struct gw_xdsbuild_doc *d = &bdocs[i];
+		size_t len = 0;
+
+		memset(d, 0, sizeof(*d));
+		data[i] = read_file(path, &len);
+		if (data[i] == NULL)
+			goto out;
+		snprintf(ids[i], sizeof(ids[i]), "Document%02zu", i + 1);
+		gw_digest_sha1_hex(data[i], len, sha[i]);
+		if (gw_cda_sniff(data[i], len)) {
+			if (gw_cda_header_parse(data[i], len, &cdas[i], &err) !=
+			    0) {
+				fprintf(stderr, "dxgw submit: %s: %s\n", path,
+				    err.msg);
+				goto out;
+			}
+			gw_xdsbuild_doc_from_cda(d, cdas[i]);
+		}
+		d->id = ids[i];
+		if (d->unique_id == NULL) {
+			/* Not a CDA (or no id): a fresh OID names the file. */
+			gw_id_uuid_oid(uids[i]);
+			d->unique_id = uids[i];
+		}
+		d->size = len;
+		d->sha1 = sha[i];
+		if (d->mime_type == NULL)
+			d->mime_type = o.mime_type ? o.mime_type
+			    : cdas[i]	       ? "text/xml"
+					       : guess_mime(path);
+		if (o.patient_id != NULL)
+			d->patient_id = d->source_patient_id = o.patient_id;
+		if (o.title != NULL)
+			d->title = o.title;
+		/* Options override what the CDA header said. */
+		if (cc[0].code)
+			d->class_code = cc[0];
+		if (cc[1].code)
+			d->type_code = cc[1];
+		if (cc[2].code)
+			d->format_code = cc[2];
+		if (cc[3].code)
+			d->confidentiality = cc[3];
+		if (cc[4].code)
+			d->healthcare_facility = cc[4];
+		if (cc[5].code)
+			d->practice_setting = cc[5];
+		docs[i].id = ids[i];
+		docs[i].mime_type = d->mime_type;
+		docs[i].data = data[i];
+		docs[i].len = len;
+	}
+	b.limited = o.limited;
+	b.source_id = o.source_id;
+	b.patient_id = o.patient_id ? o.patient_id
+	    : cdas[0]		    ? cdas[0]->patient_id
+				    : NULL;
+	if (o.from != NULL && snprintf(sender_xtn, sizeof(sender_xtn),
+				  "^^Internet^%s", o.from) > 0)
+		b.author_telecom = sender_xtn;
+	/* The SubmissionSet's clinical activity: given, or the first type. */
+	if (cc[6].code)
+		b.content_type = cc[6];
+	else if (nfiles > 0)
+		b.content_type = bdocs[0].type_code;
+	b.intended_recipients = o.to;
+	b.nintended = o.nto;
+	b.docs = bdocs;
+	b.ndocs = nfiles;
+	if (gw_xdsbuild_submission(&b, &md, &err) != 0) {
+		fprintf(stderr, "dxgw submit: metadata: %s%s\n", err.msg,
+		    o.limited ? "" : " (add the codes, or use --limited)");
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.endpoint = o.url;
+	req.message_id = o.message_id;
+	req.from = o.from;
+	req.to = o.to;
+	req.nto = o.nto;
+	req.final_delivery = o.final_delivery;
+	req.metadata_level = o.level ? o.level
+	    : o.limited		     ? "minimal"
+				     : "XDS";
+	req.metadata = md.data;
+	req.metadata_len = md.len;
+	req.docs = docs;
+	req.ndocs = nfiles;
+	req.inline_base64 = o.inline_b64;
+	req.tls_cert = o.cert;
+	req.tls_ca = o.ca;
+	req.timeout = o.timeout;
+	switch (gw_xdrcli_send(&req, &res, &err)) {
+	case 0:
+		print_result(&res);
+		rc = res.success ? 0 : 1;
+		break;
+	case GW_EPARSE:
+		if (res.fault != NULL) {
+			printf("fault: %s%s%s\n", res.fault,
+			    res.fault_subcode ? " subcode=" : "",
+			    res.fault_subcode ? res.fault_subcode : "");
+			rc = 3;
+		} else {
+			fprintf(stderr, "dxgw submit: %s\n", err.msg);
+			rc = 2;
+		}
+		break;
+	default:
+		fprintf(stderr, "dxgw submit: %s\n", err.msg);
+		rc = 3;
+	}
+out:
+	gw_xdrcli_result_dispose(&res);
+	for (size_t i = 0; i < nfiles && i < MAX_FILES; i++) {
+		free(data[i]);
+		gw_cda_header_free(cdas[i]);
+	}
+	for (int k = 0; k < 7; k++)
+		free(codebufs[k]);
+	gw_buf_dispose(&md);
+	return rc;
+}

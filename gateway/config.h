@@ -1,0 +1,81 @@
+/*
+ * NAME
+ *	config - the typed configuration table and its snapshot
+ * SUMMARY
+ *	dxgw reads one "name = value" file (Postfix main.cf style). Every key
+ *	is a row of one table in config.c: name, type, default, range and
+ *	offset into struct gw_config. Unknown keys, bad values and
+ *	out-of-range numbers are errors reported as file:line.
+ * DESCRIPTION
+ *	The parsed struct is an immutable snapshot shared read-only by all
+ *	threads. Sizes accept k/M/G suffixes (powers of 1024), times s/m/h.
+ *	A key marked repeatable (client_allow) collects one entry per line.
+ * LIMITS
+ *	Lines longer than 4096 bytes are errors.
+ */
+#ifndef GW_CONFIG_H
+#define GW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+
+enum gw_tls_client_auth {
+	GW_TLS_CLIENT_NONE,
+	GW_TLS_CLIENT_OPTIONAL,
+	GW_TLS_CLIENT_REQUIRE,
+};
+
+struct gw_config {
+	/* SOAP endpoint */
+	char *listen;	     /* host:port; port 0 picks a free one */
+	char *tls_cert;	     /* PEM with certificate chain and key */
+	char *tls_client_ca; /* CA bundle that signs EHR client certs */
+	int tls_client_auth; /* enum gw_tls_client_auth */
+	char **client_allow; /* "<identity> <sender>[,<sender>...]" */
+	size_t nclient_allow;
+	char *hostname;	     /* our name in Content-IDs and ids */
+	long workers;	     /* concurrent connections served */
+	/* store */
+	char *store;	 /* sqlite:/path/dxgw.db */
+	char *spool_dir; /* document spool */
+	/* logging */
+	long log_level; /* enum gw_log_level */
+	bool log_syslog;
+	/* limits (each has a test one step beyond) */
+	long max_request_size;	   /* bytes of one HTTP request */
+	long max_attachments;	   /* MIME parts per request */
+	long max_xml_depth;	   /* element nesting */
+	long max_http_header_size; /* bytes of all HTTP header lines */
+	long max_http_headers;	   /* number of HTTP header lines */
+	long max_metadata_objects; /* ebRIM objects per submission */
+	long request_timeout;	   /* seconds for a whole request */
+	long io_timeout;	   /* seconds of silence on a socket */
+	long max_keepalive;	   /* requests per connection */
+};
+
+/* Defaults for every key (strings are heap copies). */
+void gw_config_defaults(struct gw_config *cfg);
+/*
+ * Read a file over the defaults. GW_EPARSE with "file:line: reason" in
+ * err on any bad line; the struct then holds partial data and must still
+ * be disposed.
+ */
+int gw_config_load(struct gw_config *cfg, const char *path, struct gw_err *err);
+/* Apply one "name = value" assignment (used by the loader and tests). */
+int gw_config_set(struct gw_config *cfg, const char *name, const char *value,
+    struct gw_err *err);
+/* Cross-key checks after loading (e.g. plain HTTP only on loopback). */
+int gw_config_check(const struct gw_config *cfg, struct gw_err *err);
+/* Print every key that differs from its default. */
+void gw_config_dump(const struct gw_config *cfg, FILE *out, bool all);
+void gw_config_dispose(struct gw_config *cfg);
+/* Split "host:port" / "[v6]:port"; false when malformed. */
+bool gw_config_split_hostport(const char *s, char *host, size_t hostlen,
+    int *port);
+/* True for 127.0.0.0/8, ::1 and "localhost". */
+bool gw_config_is_loopback(const char *host);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * NAME
+ *	xdrsrv - the IHE XDR Document Recipient endpoint (ITI-41)
+ * SUMMARY
+ *	An HTTP(S) SOAP 1.2 server built on gSOAP: a thread pool of
+ *	connection workers, MTOM attachments streamed to the spool, the
+ *	ITI-41 body handed to xdsxml/xds, the submission committed to the
+ *	store before the RegistryResponse is sent.
+ * STANDARDS
+ *	IHE ITI TF-2 3.41 (ITI-41), ITI TF-3 4.2; SOAP 1.2; WS-Addressing 1.0
+ *	(Core, SOAP Binding); XOP/MTOM; XDR and XDM for Direct Messaging
+ *	(direct:addressBlock, direct:metadata-level).
+ * SECURITY
+ *	Every byte is hostile: size, depth, header and attachment limits from
+ *	the config; DTDs refused; ReplyTo/FaultTo other than anonymous are
+ *	refused (no outbound connection is ever opened on a client's word).
+ * LIMITS
+ *	max_request_size, max_attachments, max_xml_depth,
+ *	max_http_header_size, max_http_headers, request_timeout, io_timeout,
+ *	max_keepalive, workers.
+ */
+#ifndef GW_XDRSRV_H
+#define GW_XDRSRV_H
+
+#include "config.h"
+#include "err.h"
+
+struct gw_store;
+struct gw_xdrsrv;
+
+/* Bind the listener and set up TLS; the store is borrowed. */
+int gw_xdrsrv_new(const struct gw_config *cfg, struct gw_store *store,
+    struct gw_xdrsrv **out, struct gw_err *err);
+/* The bound port (useful with port 0). */
+int gw_xdrsrv_port(const struct gw_xdrsrv *srv);
+/* Serve until gw_xdrsrv_stop; returns after in-flight requests finish. */
+int gw_xdrsrv_run(struct gw_xdrsrv *srv);
+/* Ask run() to return; async-signal-safe. */
+void gw_xdrsrv_stop(struct gw_xdrsrv *srv);
+void gw_xdrsrv_free(struct gw_xdrsrv *srv);
+
+#endif

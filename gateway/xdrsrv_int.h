@@ -1,0 +1,69 @@
+/*
+ * NAME
+ *	xdrsrv_int - state shared by xdrsrv.c (transport) and xdrpnr.c (the
+ *	ITI-41 operation); not for other modules.
+ */
+#ifndef GW_XDRSRV_INT_H
+#define GW_XDRSRV_INT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "tls.h"
+
+struct soap;
+struct gw_store;
+struct gw_spool_file;
+struct gw_xdrsrv;
+
+#define GW_DIRECT_ROLE "urn:direct:addressing:destination"
+#define GW_PNR_ACTION  "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
+#define GW_PNR_RESPONSE_ACTION                                                 \
+	"urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-bResponse"
+
+/* One received MIME attachment, streamed to a spool file. */
+struct gw_xdrpart {
+	char *cid; /* Content-ID without <> */
+	struct gw_spool_file *file;
+	bool used; /* referenced by an xds:Document */
+};
+
+/* Per connection (worker) and per request state, in soap->user. */
+struct gw_xdrreq {
+	struct gw_xdrsrv *srv;
+	const struct gw_config *cfg;
+	struct gw_store *store;
+	/* connection */
+	char peer[64];
+	char client[256]; /* cert CN, or "anonymous" */
+	char client_fp[GW_TLS_FP_LEN];
+	bool has_cert;
+	/* request: HTTP */
+	char txid[40];
+	long nheaders;
+	size_t header_bytes;
+	bool ct_multipart; /* Content-Type multipart/related */
+	bool ct_xop;	   /* ... with type="application/xop+xml" */
+	char boundary[80];
+	/* request: the DOCTYPE scan over the root part */
+	bool scan_done;
+	int boundaries_seen;
+	bool dtd_seen;
+	char tail[96];
+	size_t tail_len;
+	char *scratch;
+	size_t scratch_cap;
+	/* request: attachments */
+	struct gw_xdrpart *parts;
+	size_t nparts;
+	size_t capparts;
+	int part_error; /* 0, or an HTTP-ish reason code */
+	char part_errmsg[320];
+};
+
+/* Reset the per-request fields and discard unadopted spool files. */
+void gw_xdrreq_reset(struct gw_xdrreq *rq);
+
+#endif

@@ -1,0 +1,85 @@
+/* Unit tests for config: typed table, file:line errors, ranges. */
+#include "harness.h"
+
+#include <stdlib.h>
+
+#include "config.h"
+
+static const char *
+write_conf(const char *text)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/dxgw.conf", gw_test_tmpdir());
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+GW_TEST(config_load_values)
+{
+	struct gw_config c;
+	struct gw_err e;
+	const char *p = write_conf("# comment\n\nlisten = 127.0.0.1:0\n"
+				   "max_request_size = 2M\nio_timeout = 2m\n"
+				   "log_syslog = yes\ntls_client_auth = none\n"
+				   "client_allow = CN=ehr1 @a.example, b@c.example\n"
+				   "client_allow = anonymous *\n");
+
+	gw_config_defaults(&c);
+	CHECK_INT(gw_config_load(&c, p, &e), 0);
+	CHECK_STR(c.listen, "127.0.0.1:0");
+	CHECK_INT(c.max_request_size, 2 * 1024 * 1024);
+	CHECK_INT(c.io_timeout, 120);
+	CHECK(c.log_syslog);
+	CHECK_INT(c.nclient_allow, 2);
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	gw_config_dispose(&c);
+}
+
+GW_TEST(config_unknown_key_file_line)
+{
+	struct gw_config c;
+	struct gw_err e;
+	const char *p = write_conf("listen = 127.0.0.1:1\n\nlisen = x\n");
+
+	gw_config_defaults(&c);
+	CHECK_INT(gw_config_load(&c, p, &e), GW_EPARSE);
+	CHECK(strstr(e.msg, "dxgw.conf:3:") != NULL);
+	CHECK(strstr(e.msg, "lisen") != NULL);
+	gw_config_dispose(&c);
+}
+
+GW_TEST(config_out_of_range)
+{
+	struct gw_config c;
+	struct gw_err e;
+
+	gw_config_defaults(&c);
+	CHECK_INT(gw_config_set(&c, "workers", "0", &e), GW_EPARSE);
+	CHECK(strstr(e.msg, "out of range") != NULL);
+	CHECK_INT(gw_config_set(&c, "workers", "1024", &e), 0);
+	CHECK_INT(gw_config_set(&c, "workers", "1025", &e), GW_EPARSE);
+	CHECK_INT(gw_config_set(&c, "max_request_size", "12X", &e), GW_EPARSE);
+	CHECK_INT(gw_config_set(&c, "log_syslog", "maybe", &e), GW_EPARSE);
+	CHECK_INT(gw_config_set(&c, "log_level", "loud", &e), GW_EPARSE);
+	gw_config_dispose(&c);
+}
+
+GW_TEST(config_plain_http_only_loopback)
+{
+	struct gw_config c;
+	struct gw_err e;
+
+	gw_config_defaults(&c);
+	CHECK_INT(gw_config_set(&c, "listen", "0.0.0.0:8080", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	CHECK(strstr(e.msg, "loopback") != NULL);
+	CHECK_INT(gw_config_set(&c, "listen", "[::1]:8080", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	CHECK_INT(gw_config_set(&c, "listen", "nonsense", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	gw_config_dispose(&c);
+}
