@@ -380,9 +380,13 @@ check_envelope(struct soap *soap, const char **msgid_out)
 	const char *msgid = h ? h->wsa5__MessageID : NULL;
 
 	*msgid_out = msgid;
-	if (rq->dtd_seen)
+	if (rq->xs.doctype)
 		return fault(soap, NULL, msgid,
 		    "a DTD (DOCTYPE) is not allowed in a SOAP message");
+	if (rq->xs.max_depth > (unsigned)rq->cfg->max_xml_depth)
+		return fault(soap, NULL, msgid,
+		    "XML nesting depth %u exceeds max_xml_depth (%ld)",
+		    rq->xs.max_depth, rq->cfg->max_xml_depth);
 	if (soap->version != 2) {
 		gw_log_notice(rq->txid, "SOAP 1.1 envelope refused peer=%s",
 		    rq->peer);

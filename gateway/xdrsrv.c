@@ -38,6 +38,7 @@
 
 #include "soapH.h"
 
+#include "buf.h"
 #include "id.h"
 #include "log.h"
 #include "mem.h"
@@ -84,8 +85,10 @@ gw_xdrreq_reset(struct gw_xdrreq *rq)
 	rq->boundary[0] = '\0';
 	rq->scan_done = false;
 	rq->boundaries_seen = 0;
-	rq->dtd_seen = false;
 	rq->tail_len = 0;
+	rq->http_done = false;
+	gw_buf_reset(&rq->hdr);
+	gw_xmlscan_init(&rq->xs, true);
 	gw_id_uuid(rq->txid);
 }
 
@@ -180,27 +183,32 @@ hook_parsehdr(struct soap *soap, const char *key, const char *val)
 	return rq->srv->orig_parsehdr(soap, key, val);
 }
 
-/* ---- receive hook: refuse a DOCTYPE in the SOAP part ------------------ */
+/* ---- receive hook: pre-scan of the SOAP part -------------------------- */
 
 /*
- * SOAP 1.2 Part 1 section 5 forbids a DTD in a SOAP message, and gSOAP
- * would silently skip one (GSOAP.md 5.4). The root part is everything up
- * to the second boundary line; attachments may legitimately contain
- * DOCTYPEs and are not scanned. The last bytes of each chunk are kept so
- * that a pattern split across reads is still found.
+ * The SOAP part is the first part of the multipart body: the bytes
+ * between the first and the second boundary line (or the whole body of
+ * a non-multipart request). They go through gw_xmlscan as they arrive,
+ * so depth and DOCTYPE limits hold for every element, including header
+ * blocks gSOAP skips. Attachments are not scanned: a document may be any
+ * XML. The last bytes of each read are kept to find a boundary split
+ * across two reads.
  */
 static void
 scan_chunk(struct gw_xdrreq *rq, const char *buf, size_t len)
 {
-	static const char dt[] = "<!DOCTYPE";
 	size_t blen = strlen(rq->boundary);
 	size_t keep = sizeof(rq->tail);
 	size_t n = rq->tail_len + len;
+	size_t pos = rq->tail_len, srch = 0;
 	const char *w;
-	size_t pos = 0;
 
 	if (rq->scan_done || len == 0)
 		return;
+	if (blen == 0) {
+		gw_xmlscan_feed(&rq->xs, buf, len);
+		return;
+	}
 	if (n > rq->scratch_cap) {
 		rq->scratch = gw_xrealloc(rq->scratch, n);
 		rq->scratch_cap = n;
@@ -208,30 +216,25 @@ scan_chunk(struct gw_xdrreq *rq, const char *buf, size_t len)
 	memcpy(rq->scratch, rq->tail, rq->tail_len);
 	memcpy(rq->scratch + rq->tail_len, buf, len);
 	w = rq->scratch;
-	while (pos < n) {
-		const char *b = blen ? memmem(w + pos, n - pos, rq->boundary,
-					   blen)
-				     : NULL;
-		const char *d = memmem(w + pos, n - pos, dt, sizeof(dt) - 1);
-		size_t bend, dend;
+	for (;;) {
+		const char *b = memmem(w + srch, n - srch, rq->boundary, blen);
+		size_t bstart = b ? (size_t)(b - w) : n;
+		size_t bend = b ? bstart + blen : n;
 
-		if (b == NULL && d == NULL)
-			break;
-		bend = b ? (size_t)(b - w) + blen : (size_t)-1;
-		dend = d ? (size_t)(d - w) + sizeof(dt) - 1 : (size_t)-1;
-		if (dend < bend) {
-			/* Ends inside the old tail: counted before. */
-			if (dend > rq->tail_len && (blen == 0 ||
-			    rq->boundaries_seen == 1))
-				rq->dtd_seen = true;
-			pos = dend;
-		} else {
-			if (bend > rq->tail_len && ++rq->boundaries_seen >= 2) {
-				rq->scan_done = true;
-				return;
-			}
-			pos = bend;
+		if (b != NULL && bend <= rq->tail_len) {
+			srch = bstart + 1; /* counted in an earlier read */
+			continue;
 		}
+		if (rq->boundaries_seen == 1 && bstart > pos)
+			gw_xmlscan_feed(&rq->xs, w + pos, bstart - pos);
+		if (b == NULL)
+			break;
+		if (++rq->boundaries_seen >= 2) {
+			rq->scan_done = true;
+			return;
+		}
+		pos = bend > pos ? bend : pos;
+		srch = bend;
 	}
 	if (n > keep) {
 		memcpy(rq->tail, w + n - keep, keep);
@@ -242,13 +245,61 @@ scan_chunk(struct gw_xdrreq *rq, const char *buf, size_t len)
 	}
 }
 
+/*
+ * gSOAP may read the HTTP header and the whole body in one recv, before
+ * fparsehdr sees Content-Type; so the scan finds the end of the header
+ * and the boundary itself.
+ */
+static void
+scan_http_header(struct gw_xdrreq *rq, const char *buf, size_t len)
+{
+	const char *h, *end, *line;
+	size_t hlen = rq->hdr.len;
+	size_t room = rq->hdr.max - hlen;
+	size_t take = len < room ? len : room;
+
+	if (gw_buf_append(&rq->hdr, buf, take) != 0)
+		return;
+	h = rq->hdr.data;
+	end = memmem(h, rq->hdr.len, "\r\n\r\n", 4);
+	if (end == NULL) {
+		if (take < len)
+			rq->scan_done = true; /* fparsehdr answers 431 */
+		return;
+	}
+	end += 4;
+	rq->http_done = true;
+	for (line = h; line < end; line = strchr(line, '\n') + 1) {
+		if (strncasecmp(line, "Content-Type:", 13) == 0) {
+			char *v = gw_xstrndup(line + 13,
+			    strcspn(line + 13, "\r\n"));
+
+			parse_content_type(rq, v + strspn(v, " \t"));
+			free(v);
+			break;
+		}
+	}
+	/* The SOAP part of a multipart body starts with MIME headers. */
+	gw_xmlscan_init(&rq->xs, rq->ct_multipart);
+	rq->ct_multipart = rq->ct_xop = false; /* fparsehdr sets them */
+	{
+		size_t used = (size_t)(end - h) - hlen;
+
+		if (used < len)
+			scan_chunk(rq, buf + used, len - used);
+	}
+}
+
 static size_t
 hook_recv(struct soap *soap, char *buf, size_t len)
 {
 	struct gw_xdrreq *rq = soap->user;
 	size_t n = rq->srv->orig_recv(soap, buf, len);
 
-	scan_chunk(rq, buf, n);
+	if (!rq->http_done)
+		scan_http_header(rq, buf, n);
+	else
+		scan_chunk(rq, buf, n);
 	return n;
 }
 
@@ -271,7 +322,8 @@ hook_mime_open(struct soap *soap, void *handle, const char *id,
 		snprintf(rq->part_errmsg, sizeof(rq->part_errmsg),
 		    "more than %ld MIME attachments (max_attachments)",
 		    rq->cfg->max_attachments);
-		soap->error = SOAP_EOM;
+		gw_log_warn(rq->txid, "%s peer=%s", rq->part_errmsg, rq->peer);
+		soap_sender_fault(soap, rq->part_errmsg, NULL);
 		return NULL;
 	}
 	if (gw_spool_file_new(gw_store_spool(rq->store), &f, &err) != 0) {
@@ -279,7 +331,7 @@ hook_mime_open(struct soap *soap, void *handle, const char *id,
 		rq->part_error = 500;
 		snprintf(rq->part_errmsg, sizeof(rq->part_errmsg),
 		    "cannot spool attachment: %s", err.msg);
-		soap->error = SOAP_EOM;
+		soap_receiver_fault(soap, rq->part_errmsg, NULL);
 		return NULL;
 	}
 	if (rq->nparts == rq->capparts) {
@@ -450,6 +502,7 @@ worker_main(void *arg)
 	SOAP_SOCKET s;
 
 	memset(&rq, 0, sizeof(rq));
+	gw_buf_init(&rq.hdr, (size_t)srv->cfg->max_http_header_size + 4096);
 	rq.srv = srv;
 	rq.cfg = srv->cfg;
 	rq.store = srv->store;
@@ -462,6 +515,7 @@ worker_main(void *arg)
 	gw_xdrreq_reset(&rq);
 	free(rq.parts);
 	free(rq.scratch);
+	gw_buf_dispose(&rq.hdr);
 	soap_free(soap);
 	return NULL;
 }
@@ -534,7 +588,8 @@ gw_xdrsrv_new(const struct gw_config *cfg, struct gw_store *store,
 	/* gSOAP counts the HTTP header too; 413 on the body is ours. */
 	m->recv_maxlength = (ULONG64)cfg->max_request_size +
 	    (ULONG64)cfg->max_http_header_size;
-	m->maxlevel = (unsigned int)cfg->max_xml_depth;
+	/* Our pre-scan enforces max_xml_depth exactly; this is a backstop. */
+	m->maxlevel = (unsigned int)cfg->max_xml_depth + 8;
 	m->maxoccurs = (size_t)cfg->max_metadata_objects;
 	m->maxlength = cfg->max_request_size;
 	srv->orig_parsehdr = m->fparsehdr;

@@ -10,8 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "config.h"
 #include "tls.h"
+#include "xmlscan.h"
 
 struct soap;
 struct gw_store;
@@ -47,10 +49,12 @@ struct gw_xdrreq {
 	bool ct_multipart; /* Content-Type multipart/related */
 	bool ct_xop;	   /* ... with type="application/xop+xml" */
 	char boundary[80];
-	/* request: the DOCTYPE scan over the root part */
+	/* request: depth/DOCTYPE pre-scan of the root (SOAP) part */
+	struct gw_xmlscan xs;
+	struct gw_buf hdr; /* raw HTTP header of this request */
+	bool http_done;
 	bool scan_done;
 	int boundaries_seen;
-	bool dtd_seen;
 	char tail[96];
 	size_t tail_len;
 	char *scratch;

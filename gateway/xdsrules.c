@@ -477,7 +477,12 @@ check_class(struct vctx *v, const struct gw_xds_object *o,
 	const struct gw_xds_slot *cs;
 
 	if (r->kind == C_AUTHOR) {
-		if (c->node_rep == NULL || c->node_rep[0] != '\0')
+		/*
+		 * ebRIM requires the attribute, but .NET/WCF senders omit it
+		 * and the NIST toolkit accepts that (PnrXop/dicom): only a
+		 * non-empty value is wrong.
+		 */
+		if (c->node_rep != NULL && c->node_rep[0] != '\0')
 			meta(v, o->id,
 			     "%s %s: author Classification %s must have "
 			     "nodeRepresentation=\"\"",

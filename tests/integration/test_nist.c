@@ -230,6 +230,16 @@ run_raw(const struct gw_daemon *d, const char *step)
 	snprintf(rel, sizeof(rel), "%s/%s/body.txt", TK, step);
 	body = xt_corpus(rel, &len);
 	REQUIRE(body != NULL);
+	/*
+	 * The stored captures lost their CRs; MIME (RFC 2046) delimits parts
+	 * with CRLF, as the toolkit sent them: put the CRs back.
+	 */
+	{
+		char *crlf = gw_str_replace(body, "\n", "\r\n");
+
+		free(body);
+		body = crlf;
+	}
 	{
 		const char *close = strstr(body, "</soapenv:Header>")
 		    ? "</soapenv:Header>"
