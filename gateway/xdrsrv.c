@@ -394,6 +394,15 @@ hook_serveloop(struct soap *soap)
 	soap_end(soap);
 	gw_xdrreq_reset(rq);
 	soap->actor = GW_DIRECT_ROLE;
+	/*
+	 * gSOAP stops reading at the closing MIME delimiter; the CRLF a
+	 * client sends after it is still buffered. RFC 9112 2.2: ignore empty
+	 * lines before the next request line, or keep-alive breaks.
+	 */
+	while (soap->bufidx < soap->buflen &&
+	    (soap->buf[soap->bufidx] == '\r' ||
+		soap->buf[soap->bufidx] == '\n'))
+		soap->bufidx++;
 	return SOAP_OK;
 }
 

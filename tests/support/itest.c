@@ -135,8 +135,8 @@ gw_daemon_alive(const struct gw_daemon *d)
 	    waitpid(d->pid, NULL, WNOHANG) == 0;
 }
 
-static int
-connect_local(int port)
+int
+gw_http_connect(int port)
 {
 	struct sockaddr_in sa;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -165,7 +165,7 @@ http_raw(int port, const void *req, size_t len, bool half_close,
 	int fd;
 
 	memset(resp, 0, sizeof(*resp));
-	fd = connect_local(port);
+	fd = gw_http_connect(port);
 	if (fd < 0)
 		return false;
 	while (len > 0) {
@@ -361,4 +361,65 @@ gw_run(const char *cmd, char **out)
 	else
 		free(buf);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+bool
+gw_http_exchange(int fd, const void *req, size_t len,
+    struct gw_http_resp *resp)
+{
+	const char *p = req;
+	char *buf = malloc(65536 + 1);
+	size_t cap = 65536, n = 0, need = 0;
+	char *eoh = NULL;
+
+	memset(resp, 0, sizeof(*resp));
+	while (len > 0) {
+		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			break;
+		p += w;
+		len -= (size_t)w;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (eoh == NULL) {
+			buf[n] = '\0';
+			eoh = strstr(buf, "\r\n\r\n");
+			if (eoh != NULL) {
+				const char *cl = strcasestr(buf,
+				    "\r\nContent-Length:");
+
+				need = (size_t)(eoh + 4 - buf) +
+				    (cl ? strtoul(cl + 17, NULL, 10) : 0);
+			}
+		}
+		if (eoh != NULL && n >= need)
+			break;
+		if (n == cap) {
+			size_t off = eoh ? (size_t)(eoh - buf) : 0;
+
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+			if (eoh)
+				eoh = buf + off;
+		}
+		r = recv(fd, buf + n, cap - n, 0);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	if (eoh != NULL && strncmp(buf, "HTTP/1.", 7) == 0) {
+		resp->status = atoi(buf + 9);
+		resp->headers = strndup(buf, (size_t)(eoh - buf));
+		resp->body = strdup(eoh + 4);
+		resp->body_len = strlen(resp->body);
+	} else {
+		resp->headers = strdup("");
+		resp->body = strdup("");
+	}
+	free(buf);
+	return resp->status != 0;
 }

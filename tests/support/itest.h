@@ -49,6 +49,10 @@ bool gw_http_raw_eof(int port, const void *req, size_t len,
 bool gw_http_post(int port, const char *content_type, const void *body,
     size_t len, struct gw_http_resp *resp);
 void gw_http_resp_dispose(struct gw_http_resp *resp);
+/* A kept-alive connection: one request, then exactly one response. */
+int gw_http_connect(int port);
+bool gw_http_exchange(int fd, const void *req, size_t len,
+    struct gw_http_resp *resp);
 
 struct gw_mtom_part {
 	const char *cid; /* without <> */
