@@ -5,6 +5,8 @@
 #   client-ehr1.pem        EHR client cert + key, CN=ehr1
 #   client-ehr2.pem        EHR client cert + key, CN=ehr2
 #   rogue.pem              self-signed client cert + key, CN=ehr1 (untrusted)
+#   wild.pem               server cert whose only name is a bare "*"
+#                          (a client must refuse it, RFC 6125)
 # Keys never leave DIR and are never committed. Fixed validity windows are
 # not possible with the openssl CLI alone, so certificates are valid from
 # now for 825 days.
@@ -12,7 +14,8 @@ set -eu
 DIR=${1:-build/pki}
 mkdir -p "$DIR"
 cd "$DIR"
-[ -f ca.pem ] && [ -f server.pem ] && [ -f client-ehr2.pem ] && [ -f rogue.pem ] && exit 0
+[ -f ca.pem ] && [ -f server.pem ] && [ -f client-ehr2.pem ] &&
+    [ -f rogue.pem ] && [ -f wild.pem ] && exit 0
 umask 077
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 825 -sha256 \
@@ -34,6 +37,7 @@ leaf() { # name subject san eku
 
 leaf server "/O=dxgw test/CN=localhost" \
     "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" serverAuth
+leaf wild "/O=dxgw test/CN=*" "subjectAltName=DNS:*" serverAuth
 leaf client-ehr1 "/O=dxgw test/CN=ehr1" "" clientAuth
 leaf client-ehr2 "/O=dxgw test/CN=ehr2" "" clientAuth
 

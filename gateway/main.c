@@ -89,7 +89,6 @@ cmd_serve(int argc, char **argv)
 	running = srv;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	printf("dxgw: listening on %s://%.*s:%d/xdr\n",
 	    cfg.tls_cert[0] ? "https" : "http",
 	    (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen,
@@ -136,6 +135,8 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
+	/* A peer that closes mid-send is an error to report, not a kill. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
