@@ -259,7 +259,7 @@ gw_cli_submit(int argc, char **argv)
 	struct gw_cda_header *cdas[MAX_FILES] = {0};
 	struct gw_xdrcli_doc docs[MAX_FILES];
 	char *data[MAX_FILES] = {0};
-	char ids[MAX_FILES][16];
+	char ids[MAX_FILES][24];
 	char sha[MAX_FILES][41];
 	char uids[MAX_FILES][GW_ID_OID_LEN];
 	char *codebufs[7] = {0};
@@ -303,7 +303,7 @@ gw_cli_submit(int argc, char **argv)
 		data[i] = read_file(path, &len);
 		if (data[i] == NULL)
 			goto out;
-		snprintf(ids[i], sizeof(ids[i]), "Document%02zu", i + 1);
+		snprintf(ids[i], sizeof(ids[i]), "Document%02u", (unsigned)(i + 1));
 		gw_digest_sha1_hex(data[i], len, sha[i]);
 		if (gw_cda_sniff(data[i], len)) {
 			if (gw_cda_header_parse(data[i], len, &cdas[i], &err) !=

@@ -16,7 +16,7 @@ run() { # name command...
 	echo "== $name"
 	"$@" >"$log/$name.log" 2>&1
 	r=$?
-	grep -E '^(FAIL|    )' "$log/$name.log" | head -50
+	grep -E '^FAIL|check failed' "$log/$name.log" | head -50
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log/$name.log" | tail -1)
 	if [ -z "$line" ]; then
 		echo "$name: no summary (exit $r); last lines:"
