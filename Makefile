@@ -95,6 +95,19 @@ $(B)/unit: $(patsubst tests/%.c,$(B)/tobj/%.o,$(UNITSRC)) $(LIB) $(GENOBJ)
 $(B)/integ: $(patsubst tests/%.c,$(B)/tobj/%.o,$(INTSRC)) $(LIB) $(GENOBJ)
 	$(LINK)
 
+# --- benchmark programs ----------------------------------------------------
+$(B)/bench/loadgen: $(B)/bobj/loadgen.o $(LIB) $(GENOBJ)
+	@mkdir -p $(@D)
+	$(LINK)
+
+$(B)/bench/baresrv: $(B)/bobj/baresrv.o $(GENOBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/bobj/%.o: bench/%.c $(GEN)/soapH.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-unused-parameter $(INCS) -c -o $@ $<
+
 # --- tests ----------------------------------------------------------------
 test check: deps
 	@sh scripts/runtests.sh

@@ -44,9 +44,9 @@ sender_matches(const char *list, size_t len, const char *sender)
 }
 
 bool
-gw_acl_permits(const char *const *rules, size_t nrules,
-    const char *client_cn, const char *client_fp, const char *sender,
-    char *why, size_t whylen)
+gw_acl_permits(const char *const *rules, size_t nrules, const char *client_cn,
+	       const char *client_fp, const char *sender, char *why,
+	       size_t whylen)
 {
 	if (nrules == 0)
 		return true;
@@ -58,21 +58,21 @@ gw_acl_permits(const char *const *rules, size_t nrules,
 			continue;
 		idlen = (size_t)(sp - rules[i]);
 		if (!((client_cn != NULL && strlen(client_cn) == idlen &&
-			  strncmp(rules[i], client_cn, idlen) == 0) ||
-			(client_fp != NULL && client_fp[0] != '\0' &&
-			    strlen(client_fp) == idlen &&
-			    strncasecmp(rules[i], client_fp, idlen) == 0)))
+		       strncmp(rules[i], client_cn, idlen) == 0) ||
+		      (client_fp != NULL && client_fp[0] != '\0' &&
+		       strlen(client_fp) == idlen &&
+		       strncasecmp(rules[i], client_fp, idlen) == 0)))
 			continue;
 		if (sender != NULL &&
 		    sender_matches(sp + 1, strlen(sp + 1), sender))
 			return true;
 		if (snprintf(why, whylen, "client '%s' may not send as '%s'",
-			client_cn, sender ? sender : "(none)") < 0)
+			     client_cn, sender ? sender : "(none)") < 0)
 			why[0] = '\0';
 		return false;
 	}
 	if (snprintf(why, whylen, "client '%s' is not authorised to submit",
-		client_cn) < 0)
+		     client_cn) < 0)
 		why[0] = '\0';
 	return false;
 }

@@ -19,7 +19,7 @@
  * (for the RegistryError codeContext and the audit row) in why.
  */
 bool gw_acl_permits(const char *const *rules, size_t nrules,
-    const char *client_cn, const char *client_fp, const char *sender,
-    char *why, size_t whylen);
+		    const char *client_cn, const char *client_fp,
+		    const char *sender, char *why, size_t whylen);
 
 #endif

@@ -50,7 +50,8 @@ struct opts {
 static void
 usage(FILE *f)
 {
-	fprintf(f,
+	fprintf(
+	    f,
 	    "usage: dxgw submit --url URL --from ADDR --to ADDR [--to ADDR]... "
 	    "[options] FILE...\n"
 	    "  --url URL             XDR endpoint (http:// or https://)\n"
@@ -64,7 +65,8 @@ usage(FILE *f)
 	    "  --source-id OID       SubmissionSet sourceId\n"
 	    "  --cert PEM            client certificate and key (mutual TLS)\n"
 	    "  --ca PEM              CA bundle for the server certificate\n"
-	    "  --inline              documents as inline base64, not XOP parts\n"
+	    "  --inline              documents as inline base64, not XOP "
+	    "parts\n"
 	    "  --timeout SECONDS     connect/IO timeout (default 30)\n"
 	    " for files that are not C-CDA (code = code^scheme^display):\n"
 	    "  --mime-type T  --patient-id CX  --title T  --class-code C\n"
@@ -96,10 +98,30 @@ split_code(const char *s, struct gw_xdsbuild_code *c, char **store)
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_URL = 256, O_FROM, O_TO, O_LIMITED, O_LEVEL, O_FINAL, O_MSGID,
-		O_SOURCE, O_CERT, O_CA, O_INLINE, O_TIMEOUT, O_MIME, O_PID,
-		O_TITLE, O_CLASS, O_TYPE, O_FORMAT, O_CONF, O_FAC, O_PRAC,
-		O_CTYPE };
+	enum {
+		O_URL = 256,
+		O_FROM,
+		O_TO,
+		O_LIMITED,
+		O_LEVEL,
+		O_FINAL,
+		O_MSGID,
+		O_SOURCE,
+		O_CERT,
+		O_CA,
+		O_INLINE,
+		O_TIMEOUT,
+		O_MIME,
+		O_PID,
+		O_TITLE,
+		O_CLASS,
+		O_TYPE,
+		O_FORMAT,
+		O_CONF,
+		O_FAC,
+		O_PRAC,
+		O_CTYPE
+	};
 	static const struct option lo[] = {
 	    {"url", 1, NULL, O_URL},
 	    {"from", 1, NULL, O_FROM},
@@ -134,8 +156,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case O_URL: o->url = optarg; break;
-		case O_FROM: o->from = optarg; break;
+		case O_URL:
+			o->url = optarg;
+			break;
+		case O_FROM:
+			o->from = optarg;
+			break;
 		case O_TO:
 			if (o->nto == sizeof(o->to) / sizeof(o->to[0])) {
 				fprintf(stderr, "dxgw submit: too many --to\n");
@@ -143,14 +169,30 @@ parse_opts(int argc, char **argv, struct opts *o)
 			}
 			o->to[o->nto++] = optarg;
 			break;
-		case O_LIMITED: o->limited = true; break;
-		case O_LEVEL: o->level = optarg; break;
-		case O_FINAL: o->final_delivery = true; break;
-		case O_MSGID: o->message_id = optarg; break;
-		case O_SOURCE: o->source_id = optarg; break;
-		case O_CERT: o->cert = optarg; break;
-		case O_CA: o->ca = optarg; break;
-		case O_INLINE: o->inline_b64 = true; break;
+		case O_LIMITED:
+			o->limited = true;
+			break;
+		case O_LEVEL:
+			o->level = optarg;
+			break;
+		case O_FINAL:
+			o->final_delivery = true;
+			break;
+		case O_MSGID:
+			o->message_id = optarg;
+			break;
+		case O_SOURCE:
+			o->source_id = optarg;
+			break;
+		case O_CERT:
+			o->cert = optarg;
+			break;
+		case O_CA:
+			o->ca = optarg;
+			break;
+		case O_INLINE:
+			o->inline_b64 = true;
+			break;
 		case O_TIMEOUT: {
 			char *end;
 			long t = strtol(optarg, &end, 10);
@@ -162,18 +204,42 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->timeout = (int)t;
 			break;
 		}
-		case O_MIME: o->mime_type = optarg; break;
-		case O_PID: o->patient_id = optarg; break;
-		case O_TITLE: o->title = optarg; break;
-		case O_CLASS: o->class_code = optarg; break;
-		case O_TYPE: o->type_code = optarg; break;
-		case O_FORMAT: o->format_code = optarg; break;
-		case O_CONF: o->conf = optarg; break;
-		case O_FAC: o->facility = optarg; break;
-		case O_PRAC: o->practice = optarg; break;
-		case O_CTYPE: o->content_type = optarg; break;
-		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return -1;
+		case O_MIME:
+			o->mime_type = optarg;
+			break;
+		case O_PID:
+			o->patient_id = optarg;
+			break;
+		case O_TITLE:
+			o->title = optarg;
+			break;
+		case O_CLASS:
+			o->class_code = optarg;
+			break;
+		case O_TYPE:
+			o->type_code = optarg;
+			break;
+		case O_FORMAT:
+			o->format_code = optarg;
+			break;
+		case O_CONF:
+			o->conf = optarg;
+			break;
+		case O_FAC:
+			o->facility = optarg;
+			break;
+		case O_PRAC:
+			o->practice = optarg;
+			break;
+		case O_CTYPE:
+			o->content_type = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
 		}
 	}
 	if (o->url == NULL || optind >= argc) {
@@ -205,7 +271,7 @@ read_file(const char *path, size_t *len)
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if (gw_buf_append(&b, chunk, n) != 0) {
 			fprintf(stderr, "dxgw submit: %s: larger than 64 MiB\n",
-			    path);
+				path);
 			fclose(f);
 			gw_buf_dispose(&b);
 			return NULL;
@@ -245,10 +311,10 @@ print_result(const struct gw_xdrcli_result *r)
 		const char *s = sev ? strrchr(sev, ':') : NULL;
 
 		printf("%s: %s%s%s: %s\n", s ? s + 1 : "Error",
-		    r->errors[i].code ? r->errors[i].code : "?",
-		    r->errors[i].location ? " at " : "",
-		    r->errors[i].location ? r->errors[i].location : "",
-		    r->errors[i].context ? r->errors[i].context : "");
+		       r->errors[i].code ? r->errors[i].code : "?",
+		       r->errors[i].location ? " at " : "",
+		       r->errors[i].location ? r->errors[i].location : "",
+		       r->errors[i].context ? r->errors[i].context : "");
 	}
 }
 
@@ -281,9 +347,9 @@ gw_cli_submit(int argc, char **argv)
 	}
 	rc = 2;
 	{
-		const char *src[7] = {o.class_code, o.type_code,
-		    o.format_code, o.conf, o.facility, o.practice,
-		    o.content_type};
+		const char *src[7] = {o.class_code,  o.type_code, o.format_code,
+				      o.conf,        o.facility,  o.practice,
+				      o.content_type};
 
 		for (int k = 0; k < 7; k++)
 			if (!split_code(src[k], &cc[k], &codebufs[k])) {
@@ -303,13 +369,14 @@ gw_cli_submit(int argc, char **argv)
 		data[i] = read_file(path, &len);
 		if (data[i] == NULL)
 			goto out;
-		snprintf(ids[i], sizeof(ids[i]), "Document%02u", (unsigned)(i + 1));
+		snprintf(ids[i], sizeof(ids[i]), "Document%02u",
+			 (unsigned)(i + 1));
 		gw_digest_sha1_hex(data[i], len, sha[i]);
 		if (gw_cda_sniff(data[i], len)) {
 			if (gw_cda_header_parse(data[i], len, &cdas[i], &err) !=
 			    0) {
 				fprintf(stderr, "dxgw submit: %s: %s\n", path,
-				    err.msg);
+					err.msg);
 				goto out;
 			}
 			gw_xdsbuild_doc_from_cda(d, cdas[i]);
@@ -324,8 +391,8 @@ gw_cli_submit(int argc, char **argv)
 		d->sha1 = sha[i];
 		if (d->mime_type == NULL)
 			d->mime_type = o.mime_type ? o.mime_type
-			    : cdas[i]	       ? "text/xml"
-					       : guess_mime(path);
+				       : cdas[i]   ? "text/xml"
+						   : guess_mime(path);
 		if (o.patient_id != NULL)
 			d->patient_id = d->source_patient_id = o.patient_id;
 		if (o.title != NULL)
@@ -351,10 +418,10 @@ gw_cli_submit(int argc, char **argv)
 	b.limited = o.limited;
 	b.source_id = o.source_id;
 	b.patient_id = o.patient_id ? o.patient_id
-	    : cdas[0]		    ? cdas[0]->patient_id
+		       : cdas[0]    ? cdas[0]->patient_id
 				    : NULL;
 	if (o.from != NULL && snprintf(sender_xtn, sizeof(sender_xtn),
-				  "^^Internet^%s", o.from) > 0)
+				       "^^Internet^%s", o.from) > 0)
 		b.author_telecom = sender_xtn;
 	/* The SubmissionSet's clinical activity: given, or the first type. */
 	if (cc[6].code)
@@ -367,7 +434,7 @@ gw_cli_submit(int argc, char **argv)
 	b.ndocs = nfiles;
 	if (gw_xdsbuild_submission(&b, &md, &err) != 0) {
 		fprintf(stderr, "dxgw submit: metadata: %s%s\n", err.msg,
-		    o.limited ? "" : " (add the codes, or use --limited)");
+			o.limited ? "" : " (add the codes, or use --limited)");
 		goto out;
 	}
 	memset(&req, 0, sizeof(req));
@@ -377,9 +444,7 @@ gw_cli_submit(int argc, char **argv)
 	req.to = o.to;
 	req.nto = o.nto;
 	req.final_delivery = o.final_delivery;
-	req.metadata_level = o.level ? o.level
-	    : o.limited		     ? "minimal"
-				     : "XDS";
+	req.metadata_level = o.level ? o.level : o.limited ? "minimal" : "XDS";
 	req.metadata = md.data;
 	req.metadata_len = md.len;
 	req.docs = docs;
@@ -396,8 +461,8 @@ gw_cli_submit(int argc, char **argv)
 	case GW_EPARSE:
 		if (res.fault != NULL) {
 			printf("fault: %s%s%s\n", res.fault,
-			    res.fault_subcode ? " subcode=" : "",
-			    res.fault_subcode ? res.fault_subcode : "");
+			       res.fault_subcode ? " subcode=" : "",
+			       res.fault_subcode ? res.fault_subcode : "");
 			rc = 3;
 		} else {
 			fprintf(stderr, "dxgw submit: %s\n", err.msg);

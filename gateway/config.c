@@ -35,55 +35,108 @@ struct key {
 	const char *const *names; /* T_ENUM: value names, index = value */
 };
 
-static const char *const client_auth_names[] = {"none", "optional",
-    "require", NULL};
-static const char *const level_names[] = {"debug", "info", "notice",
-    "warning", "error", NULL};
+static const char *const client_auth_names[] = {"none", "optional", "require",
+						NULL};
+static const char *const level_names[] = {"debug",   "info",  "notice",
+					  "warning", "error", NULL};
 
 #define OFF(f) offsetof(struct gw_config, f)
 #define MiB    (1024L * 1024L)
 
 static const struct key keys[] = {
-    {.name = "listen", .type = T_STR, .off = OFF(listen),
-	.def = "127.0.0.1:8080"},
+    {.name = "listen",
+     .type = T_STR,
+     .off = OFF(listen),
+     .def = "127.0.0.1:8080"},
     {.name = "tls_cert", .type = T_STR, .off = OFF(tls_cert), .def = ""},
-    {.name = "tls_client_ca", .type = T_STR, .off = OFF(tls_client_ca),
-	.def = ""},
-    {.name = "tls_client_auth", .type = T_ENUM, .off = OFF(tls_client_auth),
-	.def = "none", .names = client_auth_names},
+    {.name = "tls_client_ca",
+     .type = T_STR,
+     .off = OFF(tls_client_ca),
+     .def = ""},
+    {.name = "tls_client_auth",
+     .type = T_ENUM,
+     .off = OFF(tls_client_auth),
+     .def = "none",
+     .names = client_auth_names},
     {.name = "client_allow", .type = T_LIST, .off = OFF(client_allow)},
-    {.name = "hostname", .type = T_STR, .off = OFF(hostname),
-	.def = "dxgw.localdomain"},
-    {.name = "workers", .type = T_INT, .off = OFF(workers), .def = "16",
-	.min = 1, .max = 1024},
-    {.name = "store", .type = T_STR, .off = OFF(store),
-	.def = "sqlite:/var/lib/dxgw/dxgw.db"},
-    {.name = "spool_dir", .type = T_STR, .off = OFF(spool_dir),
-	.def = "/var/lib/dxgw/spool"},
-    {.name = "log_level", .type = T_ENUM, .off = OFF(log_level),
-	.def = "info", .names = level_names},
-    {.name = "log_syslog", .type = T_BOOL, .off = OFF(log_syslog),
-	.def = "no"},
-    {.name = "max_request_size", .type = T_SIZE, .off = OFF(max_request_size),
-	.def = "40M", .min = 4096, .max = 2047 * MiB},
-    {.name = "max_attachments", .type = T_INT, .off = OFF(max_attachments),
-	.def = "1000", .min = 1, .max = 100000},
-    {.name = "max_xml_depth", .type = T_INT, .off = OFF(max_xml_depth),
-	.def = "64", .min = 8, .max = 10000},
-    {.name = "max_http_header_size", .type = T_SIZE,
-	.off = OFF(max_http_header_size), .def = "32k", .min = 1024,
-	.max = 1 * MiB},
-    {.name = "max_http_headers", .type = T_INT, .off = OFF(max_http_headers),
-	.def = "100", .min = 8, .max = 10000},
-    {.name = "max_metadata_objects", .type = T_INT,
-	.off = OFF(max_metadata_objects), .def = "10000", .min = 4,
-	.max = 1000000},
-    {.name = "request_timeout", .type = T_TIME, .off = OFF(request_timeout),
-	.def = "300s", .min = 1, .max = 86400},
-    {.name = "io_timeout", .type = T_TIME, .off = OFF(io_timeout),
-	.def = "30s", .min = 1, .max = 3600},
-    {.name = "max_keepalive", .type = T_INT, .off = OFF(max_keepalive),
-	.def = "100", .min = 1, .max = 100000},
+    {.name = "hostname",
+     .type = T_STR,
+     .off = OFF(hostname),
+     .def = "dxgw.localdomain"},
+    {.name = "workers",
+     .type = T_INT,
+     .off = OFF(workers),
+     .def = "16",
+     .min = 1,
+     .max = 1024},
+    {.name = "store",
+     .type = T_STR,
+     .off = OFF(store),
+     .def = "sqlite:/var/lib/dxgw/dxgw.db"},
+    {.name = "spool_dir",
+     .type = T_STR,
+     .off = OFF(spool_dir),
+     .def = "/var/lib/dxgw/spool"},
+    {.name = "log_level",
+     .type = T_ENUM,
+     .off = OFF(log_level),
+     .def = "info",
+     .names = level_names},
+    {.name = "log_syslog", .type = T_BOOL, .off = OFF(log_syslog), .def = "no"},
+    {.name = "max_request_size",
+     .type = T_SIZE,
+     .off = OFF(max_request_size),
+     .def = "40M",
+     .min = 4096,
+     .max = 2047 * MiB},
+    {.name = "max_attachments",
+     .type = T_INT,
+     .off = OFF(max_attachments),
+     .def = "1000",
+     .min = 1,
+     .max = 100000},
+    {.name = "max_xml_depth",
+     .type = T_INT,
+     .off = OFF(max_xml_depth),
+     .def = "64",
+     .min = 8,
+     .max = 10000},
+    {.name = "max_http_header_size",
+     .type = T_SIZE,
+     .off = OFF(max_http_header_size),
+     .def = "32k",
+     .min = 1024,
+     .max = 1 * MiB},
+    {.name = "max_http_headers",
+     .type = T_INT,
+     .off = OFF(max_http_headers),
+     .def = "100",
+     .min = 8,
+     .max = 10000},
+    {.name = "max_metadata_objects",
+     .type = T_INT,
+     .off = OFF(max_metadata_objects),
+     .def = "10000",
+     .min = 4,
+     .max = 1000000},
+    {.name = "request_timeout",
+     .type = T_TIME,
+     .off = OFF(request_timeout),
+     .def = "300s",
+     .min = 1,
+     .max = 86400},
+    {.name = "io_timeout",
+     .type = T_TIME,
+     .off = OFF(io_timeout),
+     .def = "30s",
+     .min = 1,
+     .max = 3600},
+    {.name = "max_keepalive",
+     .type = T_INT,
+     .off = OFF(max_keepalive),
+     .def = "100",
+     .min = 1,
+     .max = 100000},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -152,7 +205,7 @@ parse_number(const char *s, enum ctype type, long *out)
 
 static int
 set_value(struct gw_config *cfg, const struct key *k, const char *value,
-    struct gw_err *err)
+	  struct gw_err *err)
 {
 	char *base = (char *)cfg + k->off;
 	long n;
@@ -174,11 +227,12 @@ set_value(struct gw_config *cfg, const struct key *k, const char *value,
 		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
 			*(bool *)base = true;
 		else if (strcmp(value, "no") == 0 ||
-		    strcmp(value, "false") == 0)
+			 strcmp(value, "false") == 0)
 			*(bool *)base = false;
 		else
 			return gw_err_set(err, GW_EPARSE, "5.3.5",
-			    "%s: expected yes or no, got '%s'", k->name, value);
+					  "%s: expected yes or no, got '%s'",
+					  k->name, value);
 		return 0;
 	case T_ENUM:
 		for (int i = 0; k->names[i] != NULL; i++) {
@@ -191,21 +245,21 @@ set_value(struct gw_config *cfg, const struct key *k, const char *value,
 			}
 		}
 		return gw_err_set(err, GW_EPARSE, "5.3.5",
-		    "%s: unknown value '%s'", k->name, value);
+				  "%s: unknown value '%s'", k->name, value);
 	case T_INT:
 	case T_SIZE:
 	case T_TIME:
 		if (!parse_number(value, k->type, &n))
 			return gw_err_set(err, GW_EPARSE, "5.3.5",
-			    "%s: not a valid %s: '%s'", k->name,
-			    k->type == T_SIZE	? "size"
-			    : k->type == T_TIME ? "time"
-						: "number",
-			    value);
+					  "%s: not a valid %s: '%s'", k->name,
+					  k->type == T_SIZE   ? "size"
+					  : k->type == T_TIME ? "time"
+							      : "number",
+					  value);
 		if (n < k->min || n > k->max)
 			return gw_err_set(err, GW_EPARSE, "5.3.5",
-			    "%s: %ld is out of range [%ld, %ld]", k->name, n,
-			    k->min, k->max);
+					  "%s: %ld is out of range [%ld, %ld]",
+					  k->name, n, k->min, k->max);
 		*(long *)base = n;
 		return 0;
 	}
@@ -214,13 +268,13 @@ set_value(struct gw_config *cfg, const struct key *k, const char *value,
 
 int
 gw_config_set(struct gw_config *cfg, const char *name, const char *value,
-    struct gw_err *err)
+	      struct gw_err *err)
 {
 	const struct key *k = find_key(name);
 
 	if (k == NULL)
 		return gw_err_set(err, GW_EPARSE, "5.3.5",
-		    "unknown configuration key '%s'", name);
+				  "unknown configuration key '%s'", name);
 	return set_value(cfg, k, value, err);
 }
 
@@ -260,7 +314,7 @@ gw_config_load(struct gw_config *cfg, const char *path, struct gw_err *err)
 	f = fopen(path, "r");
 	if (f == NULL) {
 		rc = gw_err_set(err, GW_ENOTFOUND, "5.3.5", "%s: %s", path,
-		    strerror(errno));
+				strerror(errno));
 		goto out;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -269,7 +323,7 @@ gw_config_load(struct gw_config *cfg, const char *path, struct gw_err *err)
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {
 			rc = gw_err_set(err, GW_EPARSE, "5.3.5",
-			    "%s:%d: line too long", path, lineno);
+					"%s:%d: line too long", path, lineno);
 			goto out;
 		}
 		name = trim(line);
@@ -278,7 +332,8 @@ gw_config_load(struct gw_config *cfg, const char *path, struct gw_err *err)
 		eq = strchr(name, '=');
 		if (eq == NULL) {
 			rc = gw_err_set(err, GW_EPARSE, "5.3.5",
-			    "%s:%d: expected 'name = value'", path, lineno);
+					"%s:%d: expected 'name = value'", path,
+					lineno);
 			goto out;
 		}
 		*eq = '\0';
@@ -338,7 +393,7 @@ bool
 gw_config_is_loopback(const char *host)
 {
 	return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-	    strncmp(host, "127.", 4) == 0;
+	       strncmp(host, "127.", 4) == 0;
 }
 
 int
@@ -349,33 +404,35 @@ gw_config_check(const struct gw_config *cfg, struct gw_err *err)
 
 	if (!gw_config_split_hostport(cfg->listen, host, sizeof(host), &port))
 		return gw_err_set(err, GW_EPARSE, "5.3.5",
-		    "listen: expected host:port, got '%s'", cfg->listen);
+				  "listen: expected host:port, got '%s'",
+				  cfg->listen);
 	/* Plain HTTP carries PHI in clear: only for loopback testing. */
 	if (cfg->tls_cert[0] == '\0' && !gw_config_is_loopback(host))
-		return gw_err_set(err, GW_EPARSE, "5.3.5",
+		return gw_err_set(
+		    err, GW_EPARSE, "5.3.5",
 		    "listen: plain HTTP is allowed only on loopback; set "
 		    "tls_cert to listen on %s",
 		    host);
 	if (cfg->tls_client_auth != GW_TLS_CLIENT_NONE &&
 	    cfg->tls_client_ca[0] == '\0')
 		return gw_err_set(err, GW_EPARSE, "5.3.5",
-		    "tls_client_auth: needs tls_client_ca");
+				  "tls_client_auth: needs tls_client_ca");
 	if (cfg->tls_client_auth != GW_TLS_CLIENT_NONE &&
 	    cfg->tls_cert[0] == '\0')
 		return gw_err_set(err, GW_EPARSE, "5.3.5",
-		    "tls_client_auth: needs tls_cert");
+				  "tls_client_auth: needs tls_cert");
 	for (size_t i = 0; i < cfg->nclient_allow; i++)
 		if (strchr(cfg->client_allow[i], ' ') == NULL)
 			return gw_err_set(err, GW_EPARSE, "5.3.5",
-			    "client_allow: expected '<identity> "
-			    "<sender>[,<sender>...]', got '%s'",
-			    cfg->client_allow[i]);
+					  "client_allow: expected '<identity> "
+					  "<sender>[,<sender>...]', got '%s'",
+					  cfg->client_allow[i]);
 	return 0;
 }
 
 static void
 format_value(const struct gw_config *cfg, const struct key *k, char *out,
-    size_t len)
+	     size_t len)
 {
 	const char *base = (const char *)cfg + k->off;
 	int n = 0;
@@ -385,13 +442,14 @@ format_value(const struct gw_config *cfg, const struct key *k, char *out,
 		n = snprintf(out, len, "%s", *(char *const *)base);
 		break;
 	case T_BOOL:
-		n = snprintf(out, len, "%s", *(const bool *)base ? "yes" : "no");
+		n = snprintf(out, len, "%s",
+			     *(const bool *)base ? "yes" : "no");
 		break;
 	case T_ENUM:
 		n = snprintf(out, len, "%s",
-		    k->names[k->off == OFF(tls_client_auth)
-			    ? *(const int *)base
-			    : (int)*(const long *)base]);
+			     k->names[k->off == OFF(tls_client_auth)
+					  ? *(const int *)base
+					  : (int)*(const long *)base]);
 		break;
 	case T_INT:
 	case T_SIZE:
@@ -417,7 +475,7 @@ gw_config_dump(const struct gw_config *cfg, FILE *out, bool all)
 		if (keys[i].type == T_LIST) {
 			for (size_t j = 0; j < cfg->nclient_allow; j++)
 				fprintf(out, "%s = %s\n", keys[i].name,
-				    cfg->client_allow[j]);
+					cfg->client_allow[j]);
 			continue;
 		}
 		format_value(cfg, &keys[i], a, sizeof(a));

@@ -30,30 +30,30 @@ enum gw_tls_client_auth {
 
 struct gw_config {
 	/* SOAP endpoint */
-	char *listen;	     /* host:port; port 0 picks a free one */
-	char *tls_cert;	     /* PEM with certificate chain and key */
+	char *listen;        /* host:port; port 0 picks a free one */
+	char *tls_cert;      /* PEM with certificate chain and key */
 	char *tls_client_ca; /* CA bundle that signs EHR client certs */
 	int tls_client_auth; /* enum gw_tls_client_auth */
 	char **client_allow; /* "<identity> <sender>[,<sender>...]" */
 	size_t nclient_allow;
-	char *hostname;	     /* our name in Content-IDs and ids */
-	long workers;	     /* concurrent connections served */
+	char *hostname; /* our name in Content-IDs and ids */
+	long workers;   /* concurrent connections served */
 	/* store */
-	char *store;	 /* sqlite:/path/dxgw.db */
+	char *store;     /* sqlite:/path/dxgw.db */
 	char *spool_dir; /* document spool */
 	/* logging */
 	long log_level; /* enum gw_log_level */
 	bool log_syslog;
 	/* limits (each has a test one step beyond) */
-	long max_request_size;	   /* bytes of one HTTP request */
-	long max_attachments;	   /* MIME parts per request */
-	long max_xml_depth;	   /* element nesting */
+	long max_request_size;     /* bytes of one HTTP request */
+	long max_attachments;      /* MIME parts per request */
+	long max_xml_depth;        /* element nesting */
 	long max_http_header_size; /* bytes of all HTTP header lines */
-	long max_http_headers;	   /* number of HTTP header lines */
+	long max_http_headers;     /* number of HTTP header lines */
 	long max_metadata_objects; /* ebRIM objects per submission */
-	long request_timeout;	   /* seconds for a whole request */
-	long io_timeout;	   /* seconds of silence on a socket */
-	long max_keepalive;	   /* requests per connection */
+	long request_timeout;      /* seconds for a whole request */
+	long io_timeout;           /* seconds of silence on a socket */
+	long max_keepalive;        /* requests per connection */
 };
 
 /* Defaults for every key (strings are heap copies). */
@@ -66,7 +66,7 @@ void gw_config_defaults(struct gw_config *cfg);
 int gw_config_load(struct gw_config *cfg, const char *path, struct gw_err *err);
 /* Apply one "name = value" assignment (used by the loader and tests). */
 int gw_config_set(struct gw_config *cfg, const char *name, const char *value,
-    struct gw_err *err);
+		  struct gw_err *err);
 /* Cross-key checks after loading (e.g. plain HTTP only on loopback). */
 int gw_config_check(const struct gw_config *cfg, struct gw_err *err);
 /* Print every key that differs from its default. */
@@ -74,7 +74,7 @@ void gw_config_dump(const struct gw_config *cfg, FILE *out, bool all);
 void gw_config_dispose(struct gw_config *cfg);
 /* Split "host:port" / "[v6]:port"; false when malformed. */
 bool gw_config_split_hostport(const char *s, char *host, size_t hostlen,
-    int *port);
+			      int *port);
 /* True for 127.0.0.0/8, ::1 and "localhost". */
 bool gw_config_is_loopback(const char *host);
 

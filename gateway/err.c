@@ -21,7 +21,7 @@ gw_err_clear(struct gw_err *err)
 
 int
 gw_err_set(struct gw_err *err, int code, const char *status, const char *fmt,
-    ...)
+	   ...)
 {
 	va_list ap;
 
@@ -29,7 +29,7 @@ gw_err_set(struct gw_err *err, int code, const char *status, const char *fmt,
 		return code;
 	err->code = code;
 	snprintf(err->status, sizeof(err->status), "%s",
-	    status != NULL ? status : "5.0.0");
+		 status != NULL ? status : "5.0.0");
 	err->temp = err->status[0] == '4';
 	va_start(ap, fmt);
 	if (vsnprintf(err->msg, sizeof(err->msg), fmt, ap) < 0)

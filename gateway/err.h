@@ -18,12 +18,12 @@
 
 enum {
 	GW_OK = 0,
-	GW_ERROR = -1,	   /* anything else */
+	GW_ERROR = -1,     /* anything else */
 	GW_ENOTFOUND = -2, /* a looked-up thing does not exist */
-	GW_ELIMIT = -3,	   /* a configured limit was passed */
-	GW_EPARSE = -4,	   /* input is malformed */
-	GW_ETRUST = -5,	   /* a trust or authorisation check failed */
-	GW_ETEMP = -6,	   /* transient: retry later */
+	GW_ELIMIT = -3,    /* a configured limit was passed */
+	GW_EPARSE = -4,    /* input is malformed */
+	GW_ETRUST = -5,    /* a trust or authorisation check failed */
+	GW_ETEMP = -6,     /* transient: retry later */
 	GW_EUNAVAIL = -7,  /* a peer or resource is unavailable */
 	GW_EEXISTS = -8,   /* already there (idempotent duplicate) */
 };
@@ -44,7 +44,7 @@ void gw_err_clear(struct gw_err *err);
  * "return gw_err_set(...)". err may be NULL.
  */
 int gw_err_set(struct gw_err *err, int code, const char *status,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Prepend "context: " to the message, keeping code and status. */
 void gw_err_prefix(struct gw_err *err, const char *fmt, ...)

@@ -14,7 +14,7 @@ static enum gw_log_level min_level = GW_LOG_INFO;
 static int to_syslog;
 
 static const char *const names[] = {"debug", "info", "notice", "warning",
-    "error"};
+				    "error"};
 
 void
 gw_log_setup(enum gw_log_level min, int use_syslog)
@@ -37,8 +37,8 @@ gw_log_level_parse(const char *s)
 void
 gw_log(enum gw_log_level lvl, const char *txid, const char *fmt, ...)
 {
-	static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_NOTICE,
-	    LOG_WARNING, LOG_ERR};
+	static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_NOTICE, LOG_WARNING,
+				   LOG_ERR};
 	char line[1024];
 	char stamp[32];
 	struct tm tm;
@@ -64,5 +64,5 @@ gw_log(enum gw_log_level lvl, const char *txid, const char *fmt, ...)
 	if (strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		stamp[0] = '\0';
 	fprintf(stderr, "%s dxgw[%s] %s: %s\n", stamp, names[lvl],
-	    txid ? txid : "-", line);
+		txid ? txid : "-", line);
 }

@@ -46,7 +46,7 @@ load_config(const char *path, struct gw_config *cfg)
 	}
 	if (gw_config_check(cfg, &err) != 0) {
 		fprintf(stderr, "dxgw: %s%s%s\n", path ? path : "",
-		    path ? ": " : "", err.msg);
+			path ? ": " : "", err.msg);
 		return -1;
 	}
 	return 0;
@@ -90,12 +90,12 @@ cmd_serve(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	printf("dxgw: listening on %s://%.*s:%d/xdr\n",
-	    cfg.tls_cert[0] ? "https" : "http",
-	    (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen,
-	    gw_xdrsrv_port(srv));
+	       cfg.tls_cert[0] ? "https" : "http",
+	       (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen,
+	       gw_xdrsrv_port(srv));
 	fflush(stdout);
 	gw_log_notice(NULL, "started listen=%s port=%d store=%s workers=%ld",
-	    cfg.listen, gw_xdrsrv_port(srv), cfg.store, cfg.workers);
+		      cfg.listen, gw_xdrsrv_port(srv), cfg.store, cfg.workers);
 	gw_xdrsrv_run(srv);
 	gw_log_notice(NULL, "stopped");
 	rc = 0;

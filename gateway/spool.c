@@ -3,16 +3,22 @@
  *	spool - payload files: tmp/ while written, doc/ once adopted
  * SUMMARY
  *	Streams a document into a private temporary file, hashing it on the
- *	way (SHA-1, the XDS "hash" slot), and makes it durable with
- *	fdatasync before anybody may point at it.
+ *	way (SHA-1, the XDS "hash" slot); the store makes it durable before
+ *	any committed row may point at it.
  * DESCRIPTION
  *	Layout: <dir>/tmp/<uuid> while a request is being read, renamed to
  *	<dir>/doc/<uuid> by the store in the same batch that commits the rows
- *	naming it; gw_spool_sync() (fsync of doc/) runs before that COMMIT.
- *	So a crash leaves either debris in tmp/ (removed at gw_spool_new) or
- *	an unreferenced file in doc/ (removed by the store's sweep at open),
- *	never a row without its file. This is the Postfix order: write, fsync,
- *	rename, fsync(dir), commit, reply (RELIABILITY.md 1.2, 3.2).
+ *	naming it; gw_spool_sync() runs before that COMMIT. It is one
+ *	syncfs() of the spool's file system: the data of every file of the
+ *	batch and the renames become durable together, one journal commit
+ *	per batch instead of one fdatasync per file plus one fsync of doc/
+ *	(the same guarantee; group commit for files). So a crash leaves
+ *	either debris in tmp/ (removed at gw_spool_new) or an unreferenced
+ *	file in doc/ (removed by the store's sweep at open), never a row
+ *	without its file: the Postfix order write, sync, rename, sync,
+ *	commit, reply (RELIABILITY.md 1.2, 3.2), with the two syncs merged.
+ *	XXX: syncfs() also flushes other writers' data on that file system;
+ *	give the spool its own file system for steady latency.
  *
  *	Ownership: the caller owns a struct gw_spool_file until
  *	gw_spool_file_discard(); adoption moves only the file on disk.
@@ -317,16 +323,12 @@ gw_spool_file_finish(struct gw_spool_file *f, struct gw_err *err)
 		goto out;
 	}
 	f->fd = -1;
-	while (fdatasync(fd) != 0) {
-		if (errno != EINTR) {
-			f->failed = true;
-			rc = io_err(err, errno, "fdatasync", f->rel);
-			close(fd);
-			goto out;
-		}
+	/* Durability comes with adoption (gw_spool_sync), not here. */
+	if (close(fd) != 0) {
+		f->failed = true;
+		rc = io_err(err, errno, "close", f->rel);
+		goto out;
 	}
-	/* After a successful fdatasync a failing close loses nothing. */
-	close(fd);
 	if (EVP_DigestFinal_ex(f->md, md, &mdlen) != 1 || mdlen != 20) {
 		f->failed = true;
 		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "spool: SHA-1 final");
@@ -510,9 +512,10 @@ out:
 int
 gw_spool_sync(struct gw_spool *sp, struct gw_err *err)
 {
-	while (fsync(sp->docfd) != 0) {
+	/* File data and directory entries of the whole batch, at once. */
+	while (syncfs(sp->docfd) != 0) {
 		if (errno != EINTR)
-			return io_err(err, errno, "fsync", "doc/");
+			return io_err(err, errno, "syncfs", "doc/");
 	}
 	return 0;
 }

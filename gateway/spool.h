@@ -1,6 +1,6 @@
 /*
  * NAME
- *	spool - payload files written with fsync before anything points to
+ *	spool - payload files made durable before anything points to
  *	them
  * SUMMARY
  *	Documents are streamed into temporary files while a SOAP request is
@@ -54,7 +54,7 @@ int gw_spool_file_new(struct gw_spool *sp, struct gw_spool_file **out,
  */
 int gw_spool_file_write(struct gw_spool_file *f, const void *p, size_t len,
 			struct gw_err *err);
-/* fdatasync and close; afterwards size and SHA-1 are final. GW_ETEMP. */
+/* Close; afterwards size and SHA-1 are final. Not yet durable. GW_ETEMP. */
 int gw_spool_file_finish(struct gw_spool_file *f, struct gw_err *err);
 uint64_t gw_spool_file_size(const struct gw_spool_file *f);
 /* 40 lowercase hex digits; "" before gw_spool_file_finish(). Borrowed. */
@@ -87,7 +87,10 @@ void gw_spool_file_discard(struct gw_spool_file *f);
  */
 int gw_spool_file_adopt(struct gw_spool_file *f, struct gw_err *err);
 int gw_spool_file_unadopt(struct gw_spool_file *f, struct gw_err *err);
-/* fsync the doc/ directory. GW_ETEMP 4.3.0. */
+/*
+ * Make every file written so far and every adoption durable: one syncfs()
+ * of the spool file system. GW_ETEMP 4.3.0.
+ */
 int gw_spool_sync(struct gw_spool *sp, struct gw_err *err);
 
 /*

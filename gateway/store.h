@@ -38,6 +38,8 @@ struct gw_store_doc {
 	struct gw_spool_file *file; /* finished; adopted on success */
 };
 
+struct gw_audit_event;
+
 struct gw_store_submission {
 	const char *client;      /* TLS client subject or "ip:<addr>" */
 	const char *client_cert; /* SHA-256 fingerprint or NULL */
@@ -52,6 +54,11 @@ struct gw_store_submission {
 	const char *metadata; /* SubmitObjectsRequest XML as received */
 	size_t metadata_len;
 	const char *metadata_level; /* "XDS" or "minimal" */
+	/*
+	 * Optional: an audit row written in the same transaction as the
+	 * submission (its txid is filled in), so accepting costs one commit.
+	 */
+	const struct gw_audit_event *audit;
 };
 
 /* Tuning; zero fields mean the default. */

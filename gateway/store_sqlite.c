@@ -419,6 +419,9 @@ out:
 
 /* --- writer --------------------------------------------------------- */
 
+static int insert_audit(struct sqlite_be *be, const struct gw_audit_event *ev,
+			const char *now, struct gw_err *err);
+
 static int
 run_accept(struct sqlite_be *be, struct job *j, const char *now)
 {
@@ -494,15 +497,22 @@ run_accept(struct sqlite_be *be, struct job *j, const char *now)
 		if (rc < 0)
 			goto out;
 	}
+	if (s->audit != NULL) {
+		struct gw_audit_event ev = *s->audit;
+
+		ev.txid = j->txid;
+		if ((rc = insert_audit(be, &ev, now, &j->err)) < 0)
+			goto out;
+	}
 	rc = 0;
 out:
 	return rc;
 }
 
 static int
-run_audit(struct sqlite_be *be, struct job *j, const char *now)
+insert_audit(struct sqlite_be *be, const struct gw_audit_event *ev,
+	     const char *now, struct gw_err *err)
 {
-	const struct gw_audit_event *ev = j->ev;
 	const char *const f[9] = {
 	    now,      ev->event,      ev->txid,    ev->client, ev->client_cert,
 	    ev->peer, ev->message_id, ev->outcome, ev->detail};
@@ -511,20 +521,26 @@ run_audit(struct sqlite_be *be, struct job *j, const char *now)
 	char hash[65];
 	int rc = -1;
 
-	if ((rc = audit_hash(be->audit_hash, id, f, hash, &j->err)) < 0)
+	if ((rc = audit_hash(be->audit_hash, id, f, hash, err)) < 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	for (int i = 0; i < 9; i++)
 		bind_str(st, 2 + i, f[i]);
 	bind_str(st, 11, be->audit_hash);
 	bind_str(st, 12, hash);
-	if ((rc = exec_stmt(be->wdb, st, "insert audit", &j->err)) < 0)
+	if ((rc = exec_stmt(be->wdb, st, "insert audit", err)) < 0)
 		goto out;
 	be->audit_id = id;
 	memcpy(be->audit_hash, hash, sizeof(hash));
 	rc = 0;
 out:
 	return rc;
+}
+
+static int
+run_audit(struct sqlite_be *be, struct job *j, const char *now)
+{
+	return insert_audit(be, j->ev, now, &j->err);
 }
 
 /* Put a job's adopted files back into tmp/ for the caller to discard. */

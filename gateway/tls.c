@@ -24,9 +24,10 @@ gw_tls_ctx_harden(void *ssl_ctx, struct gw_err *err)
 
 	if (ctx == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION))
 		return gw_err_set(err, GW_ERROR, "4.7.0",
-		    "cannot set TLS 1.2 minimum");
+				  "cannot set TLS 1.2 minimum");
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
-	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+				     SSL_OP_NO_RENEGOTIATION |
+				     SSL_OP_CIPHER_SERVER_PREFERENCE);
 	return 0;
 }
 
@@ -42,19 +43,19 @@ gw_tls_ctx_verify_host(void *ssl_ctx, const char *host, struct gw_err *err)
 	X509_VERIFY_PARAM *p = SSL_CTX_get0_param(ssl_ctx);
 
 	X509_VERIFY_PARAM_set_hostflags(p,
-	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+					X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 	/* An address literal is matched against iPAddress SANs. */
 	if (X509_VERIFY_PARAM_set1_ip_asc(p, host))
 		return 0;
 	if (!X509_VERIFY_PARAM_set1_host(p, host, 0))
 		return gw_err_set(err, GW_ERROR, "5.7.0",
-		    "cannot set TLS host name '%s'", host);
+				  "cannot set TLS host name '%s'", host);
 	return 0;
 }
 
 bool
 gw_tls_peer_identity(void *ssl, char *subject, size_t subject_len,
-    char fp[GW_TLS_FP_LEN])
+		     char fp[GW_TLS_FP_LEN])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -71,7 +72,7 @@ gw_tls_peer_identity(void *ssl, char *subject, size_t subject_len,
 		return false;
 	name = X509_get_subject_name(cert);
 	n = X509_NAME_get_text_by_NID(name, NID_commonName, subject,
-	    (int)subject_len);
+				      (int)subject_len);
 	if (n < 0)
 		X509_NAME_oneline(name, subject, (int)subject_len);
 	if (X509_digest(cert, EVP_sha256(), md, &mdlen)) {

@@ -29,14 +29,13 @@ void gw_tls_ctx_client_optional(void *ssl_ctx);
  * Replace gSOAP's loose host matcher (GSOAP.md 7.7): OpenSSL checks the
  * server name against host per RFC 6125 during the handshake.
  */
-int gw_tls_ctx_verify_host(void *ssl_ctx, const char *host,
-    struct gw_err *err);
+int gw_tls_ctx_verify_host(void *ssl_ctx, const char *host, struct gw_err *err);
 /*
  * The verified peer certificate of an SSL, if any: its subject CN (or the
  * whole subject when it has no CN) and its SHA-256 fingerprint. Returns
  * false when the peer sent none.
  */
 bool gw_tls_peer_identity(void *ssl, char *subject, size_t subject_len,
-    char fp[GW_TLS_FP_LEN]);
+			  char fp[GW_TLS_FP_LEN]);
 
 #endif

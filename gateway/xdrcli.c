@@ -34,7 +34,7 @@ dup_or_null(const char *s)
 
 static int
 setup_tls(struct soap *soap, const struct gw_xdrcli_req *req,
-    struct gw_err *err)
+	  struct gw_err *err)
 {
 	char host[256];
 	const char *hp = req->endpoint + 8; /* after https:// */
@@ -49,12 +49,13 @@ setup_tls(struct soap *soap, const struct gw_xdrcli_req *req,
 	    !gw_config_split_hostport(host, host, sizeof(host), &port))
 		return gw_err_set(err, GW_EPARSE, "5.1.3", "bad endpoint URL");
 	/* gSOAP's host matcher is replaced by OpenSSL's (GSOAP.md 7.7). */
-	if (soap_ssl_client_context(soap,
+	if (soap_ssl_client_context(
+		soap,
 		SOAP_SSL_DEFAULT | SOAP_SSL_SKIP_HOST_CHECK | SOAP_TLSv1_2 |
 		    SOAP_TLSv1_3,
 		req->tls_cert, NULL, req->tls_ca, NULL, NULL) != SOAP_OK)
-		return gw_err_set(err, GW_ERROR, "4.7.0",
-		    "TLS client setup failed: %s",
+		return gw_err_set(
+		    err, GW_ERROR, "4.7.0", "TLS client setup failed: %s",
 		    soap_fault_string(soap) ? soap_fault_string(soap) : "?");
 	if (gw_tls_ctx_harden(soap->ctx, err) != 0 ||
 	    gw_tls_ctx_verify_host(soap->ctx, host, err) != 0)
@@ -64,7 +65,7 @@ setup_tls(struct soap *soap, const struct gw_xdrcli_req *req,
 
 static void
 set_headers(struct soap *soap, const struct gw_xdrcli_req *req,
-    const char *msgid)
+	    const char *msgid)
 {
 	struct SOAP_ENV__Header *h = soap_malloc(soap, sizeof(*h));
 
@@ -73,11 +74,11 @@ set_headers(struct soap *soap, const struct gw_xdrcli_req *req,
 	h->wsa5__To = soap_strdup(soap, req->endpoint);
 	h->wsa5__Action = soap_strdup(soap, ACTION);
 	if (req->metadata_level != NULL)
-		h->direct__metadata_level = soap_strdup(soap,
-		    req->metadata_level);
+		h->direct__metadata_level =
+		    soap_strdup(soap, req->metadata_level);
 	if (req->from != NULL || req->nto > 0) {
-		struct direct__addressBlockType *ab = soap_malloc(soap,
-		    sizeof(*ab));
+		struct direct__addressBlockType *ab =
+		    soap_malloc(soap, sizeof(*ab));
 		char buf[600];
 
 		soap_default_direct__addressBlockType(soap, ab);
@@ -85,13 +86,14 @@ set_headers(struct soap *soap, const struct gw_xdrcli_req *req,
 		    snprintf(buf, sizeof(buf), "mailto:%s", req->from) > 0)
 			ab->direct__from = soap_strdup(soap, buf);
 		ab->__sizeto = (int)req->nto;
-		ab->direct__to = soap_malloc(soap, (req->nto + 1) *
-			sizeof(char *));
+		ab->direct__to =
+		    soap_malloc(soap, (req->nto + 1) * sizeof(char *));
 		for (size_t i = 0; i < req->nto; i++)
-			ab->direct__to[i] = snprintf(buf, sizeof(buf),
-						"mailto:%s", req->to[i]) > 0
-			    ? soap_strdup(soap, buf)
-			    : NULL;
+			ab->direct__to[i] =
+			    snprintf(buf, sizeof(buf), "mailto:%s",
+				     req->to[i]) > 0
+				? soap_strdup(soap, buf)
+				: NULL;
 		if (req->final_delivery)
 			ab->direct__X_DIRECT_FINAL_DESTINATION_DELIVERY =
 			    soap_strdup(soap, "true");
@@ -103,7 +105,7 @@ set_headers(struct soap *soap, const struct gw_xdrcli_req *req,
 /* The request body: metadata DOM + one xds:Document per document. */
 static struct soap_dom_element *
 build_body(struct soap *soap, const struct gw_xdrcli_req *req,
-    struct gw_err *err)
+	   struct gw_err *err)
 {
 	struct soap_dom_element *body, *sor;
 	char *md = soap_malloc(soap, req->metadata_len + 1);
@@ -116,31 +118,33 @@ build_body(struct soap *soap, const struct gw_xdrcli_req *req,
 	    soap_get_xsd__anyType(soap, sor, NULL, NULL) == NULL ||
 	    soap_end_recv(soap)) {
 		gw_err_set(err, GW_EPARSE, "5.6.0",
-		    "metadata is not well-formed XML: %s",
-		    soap_fault_string(soap) ? soap_fault_string(soap) : "?");
+			   "metadata is not well-formed XML: %s",
+			   soap_fault_string(soap) ? soap_fault_string(soap)
+						   : "?");
 		soap->is = NULL;
 		return NULL;
 	}
 	soap->is = NULL;
 	body = soap_elt_new(soap, NS_XDS,
-	    "xds:ProvideAndRegisterDocumentSetRequest");
+			    "xds:ProvideAndRegisterDocumentSetRequest");
 	soap_add_elt(body, sor);
 	for (size_t i = 0; i < req->ndocs; i++) {
 		const struct gw_xdrcli_doc *d = &req->docs[i];
-		struct soap_dom_element *de = soap_elt_new(soap, NS_XDS,
-		    "xds:Document");
+		struct soap_dom_element *de =
+		    soap_elt_new(soap, NS_XDS, "xds:Document");
 		char cid[128];
 
 		soap_att_text(soap_att(de, NULL, "id"), d->id);
 		if (snprintf(cid, sizeof(cid), "doc%zu@dxgw", i + 1) < 0)
 			return NULL;
 		if (req->inline_base64) {
-			soap_elt_text(de, soap_s2base64(soap,
-			    (const unsigned char *)d->data, NULL,
-			    (int)d->len));
+			soap_elt_text(
+			    de,
+			    soap_s2base64(soap, (const unsigned char *)d->data,
+					  NULL, (int)d->len));
 		} else {
-			struct soap_dom_element *inc = soap_elt_new(soap,
-			    NS_XOP, "xop:Include");
+			struct soap_dom_element *inc =
+			    soap_elt_new(soap, NS_XOP, "xop:Include");
 			char href[140], angle[140];
 
 			if (snprintf(href, sizeof(href), "cid:%s", cid) < 0 ||
@@ -148,8 +152,8 @@ build_body(struct soap *soap, const struct gw_xdrcli_req *req,
 				return NULL;
 			soap_att_text(soap_att(inc, NULL, "href"), href);
 			soap_add_elt(de, inc);
-			soap_set_mime_attachment(soap, (char *)d->data, d->len,
-			    SOAP_MIME_BINARY,
+			soap_set_mime_attachment(
+			    soap, (char *)d->data, d->len, SOAP_MIME_BINARY,
 			    d->mime_type ? d->mime_type
 					 : "application/octet-stream",
 			    soap_strdup(soap, angle), NULL, NULL);
@@ -161,15 +165,15 @@ build_body(struct soap *soap, const struct gw_xdrcli_req *req,
 
 static void
 copy_result(struct soap *soap, const struct rs__RegistryResponseType *resp,
-    struct gw_xdrcli_result *res)
+	    struct gw_xdrcli_result *res)
 {
 	const struct rs__RegistryErrorList *l = resp->rs__RegistryErrorList;
 
 	res->status = dup_or_null(resp->status);
 	res->success = resp->status != NULL && strcmp(resp->status, RS_OK) == 0;
 	if (soap->header && soap->header->wsa5__RelatesTo)
-		res->relates_to = dup_or_null(
-		    soap->header->wsa5__RelatesTo->__item);
+		res->relates_to =
+		    dup_or_null(soap->header->wsa5__RelatesTo->__item);
 	if (l == NULL || l->__sizeRegistryError <= 0)
 		return;
 	res->nerrors = (size_t)l->__sizeRegistryError;
@@ -186,10 +190,10 @@ copy_result(struct soap *soap, const struct rs__RegistryResponseType *resp,
 
 int
 gw_xdrcli_send(const struct gw_xdrcli_req *req, struct gw_xdrcli_result *res,
-    struct gw_err *err)
+	       struct gw_err *err)
 {
 	struct soap *soap = soap_new2(SOAP_C_UTFSTRING | SOAP_XML_TREE,
-	    SOAP_C_UTFSTRING | SOAP_ENC_MTOM);
+				      SOAP_C_UTFSTRING | SOAP_ENC_MTOM);
 	struct rs__RegistryResponseType resp;
 	struct soap_dom_element *body;
 	char msgid[GW_ID_UUID_LEN + 9];
@@ -211,7 +215,7 @@ gw_xdrcli_send(const struct gw_xdrcli_req *req, struct gw_xdrcli_result *res,
 			goto out;
 	} else if (strncmp(req->endpoint, "http://", 7) != 0) {
 		rc = gw_err_set(err, GW_EPARSE, "5.1.3",
-		    "endpoint must be an http:// or https:// URL");
+				"endpoint must be an http:// or https:// URL");
 		goto out;
 	}
 	/*
@@ -230,11 +234,11 @@ gw_xdrcli_send(const struct gw_xdrcli_req *req, struct gw_xdrcli_result *res,
 	    SOAP_OK) {
 		copy_result(soap, &resp, res);
 	} else if (soap->error > 0 && soap->error < 100 &&
-	    soap->error != SOAP_EOF && soap->error != SOAP_TCP_ERROR &&
-	    soap->error != SOAP_SSL_ERROR) {
+		   soap->error != SOAP_EOF && soap->error != SOAP_TCP_ERROR &&
+		   soap->error != SOAP_SSL_ERROR) {
 		res->fault = dup_or_null(soap_fault_string(soap)
-			? soap_fault_string(soap)
-			: "SOAP fault");
+					     ? soap_fault_string(soap)
+					     : "SOAP fault");
 		res->fault_subcode = dup_or_null(soap_fault_subcode(soap));
 		rc = GW_EPARSE;
 	} else {
@@ -242,13 +246,14 @@ gw_xdrcli_send(const struct gw_xdrcli_req *req, struct gw_xdrcli_result *res,
 		const char *d = soap_fault_detail(soap);
 
 		rc = gw_err_set(err, GW_EUNAVAIL, "4.4.1",
-		    "no response from %s (%s%s%s)", req->endpoint,
-		    s ? s : "connection failed", d ? ": " : "", d ? d : "");
+				"no response from %s (%s%s%s)", req->endpoint,
+				s ? s : "connection failed", d ? ": " : "",
+				d ? d : "");
 		if (soap->error >= 100) {
 			res->fault = dup_or_null(s);
 			rc = gw_err_set(err, GW_EUNAVAIL, "4.4.1",
-			    "HTTP error %d from %s", soap->error,
-			    req->endpoint);
+					"HTTP error %d from %s", soap->error,
+					req->endpoint);
 		}
 	}
 out:

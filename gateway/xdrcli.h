@@ -22,28 +22,28 @@
 #include "err.h"
 
 struct gw_xdrcli_doc {
-	const char *id;	       /* xds:Document/@id = ExtrinsicObject/@id */
+	const char *id;        /* xds:Document/@id = ExtrinsicObject/@id */
 	const char *mime_type; /* Content-Type of the MIME part */
 	const char *data;
 	size_t len;
 };
 
 struct gw_xdrcli_req {
-	const char *endpoint;	/* http(s)://host:port/path */
+	const char *endpoint;   /* http(s)://host:port/path */
 	const char *message_id; /* urn:uuid:...; NULL makes a new one */
-	const char *from;	/* direct:from; NULL omits the addressBlock */
+	const char *from;       /* direct:from; NULL omits the addressBlock */
 	const char *const *to;
 	size_t nto;
-	bool final_delivery;	    /* X-DIRECT-FINAL-DESTINATION-DELIVERY */
+	bool final_delivery;        /* X-DIRECT-FINAL-DESTINATION-DELIVERY */
 	const char *metadata_level; /* "XDS" or "minimal" or NULL */
-	const char *metadata;	    /* lcm:SubmitObjectsRequest XML */
+	const char *metadata;       /* lcm:SubmitObjectsRequest XML */
 	size_t metadata_len;
 	const struct gw_xdrcli_doc *docs;
 	size_t ndocs;
-	bool inline_base64; /* documents as base64 text, not XOP parts */
+	bool inline_base64;   /* documents as base64 text, not XOP parts */
 	const char *tls_cert; /* PEM with client certificate and key */
 	const char *tls_ca;   /* CA bundle for the server certificate */
-	int timeout;	      /* seconds for connect and each I/O */
+	int timeout;          /* seconds for connect and each I/O */
 };
 
 struct gw_xdrcli_error {
@@ -54,11 +54,11 @@ struct gw_xdrcli_error {
 };
 
 struct gw_xdrcli_result {
-	bool success;	  /* RegistryResponse status Success */
-	char *status;	  /* the status URN, NULL after a fault */
+	bool success;     /* RegistryResponse status Success */
+	char *status;     /* the status URN, NULL after a fault */
 	char *message_id; /* the wsa:MessageID we sent */
 	char *relates_to; /* wsa:RelatesTo of the response */
-	char *fault;	  /* fault text when the server sent a fault */
+	char *fault;      /* fault text when the server sent a fault */
 	char *fault_subcode;
 	struct gw_xdrcli_error *errors;
 	size_t nerrors;
@@ -71,7 +71,7 @@ struct gw_xdrcli_result {
  * TLS, I/O), GW_EPARSE also for bad metadata XML. res must be disposed.
  */
 int gw_xdrcli_send(const struct gw_xdrcli_req *req,
-    struct gw_xdrcli_result *res, struct gw_err *err);
+		   struct gw_xdrcli_result *res, struct gw_err *err);
 void gw_xdrcli_result_dispose(struct gw_xdrcli_result *res);
 
 #endif

@@ -39,13 +39,13 @@
 #include "xdsxml.h"
 #include "xdrsrv_int.h"
 
-#define NS_XDS	  "urn:ihe:iti:xds-b:2007"
-#define NS_LCM	  "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
-#define NS_XOP	  "http://www.w3.org/2004/08/xop/include"
+#define NS_XDS    "urn:ihe:iti:xds-b:2007"
+#define NS_LCM    "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
+#define NS_XOP    "http://www.w3.org/2004/08/xop/include"
 #define WSA_ANON  "http://www.w3.org/2005/08/addressing/anonymous"
 #define WSA_FAULT "http://www.w3.org/2005/08/addressing/soap/fault"
-#define RS_OK	  "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
-#define RS_FAIL	  "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"
+#define RS_OK     "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
+#define RS_FAIL   "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"
 
 static const char *
 local_name(const char *name)
@@ -59,7 +59,7 @@ static bool
 is_elt(const struct soap_dom_element *e, const char *ns, const char *local)
 {
 	return e != NULL && e->nstr != NULL && strcmp(e->nstr, ns) == 0 &&
-	    strcmp(local_name(e->name), local) == 0;
+	       strcmp(local_name(e->name), local) == 0;
 }
 
 static const char *
@@ -85,21 +85,21 @@ set_reply_header(struct soap *soap, const char *action, const char *relates)
 	h->wsa5__MessageID = soap_strdup(soap, id);
 	h->wsa5__Action = soap_strdup(soap, action);
 	if (relates != NULL) {
-		h->wsa5__RelatesTo = soap_malloc(soap, sizeof(*h->wsa5__RelatesTo));
+		h->wsa5__RelatesTo =
+		    soap_malloc(soap, sizeof(*h->wsa5__RelatesTo));
 		soap_default_wsa5__RelatesToType(soap, h->wsa5__RelatesTo);
 		h->wsa5__RelatesTo->__item = soap_strdup(soap, relates);
 	}
 	soap->header = h;
 }
 
-static int
-fault(struct soap *soap, const char *subcode, const char *relates,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fault(struct soap *soap, const char *subcode, const char *relates,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* A SOAP 1.2 Sender fault, optionally with a WS-A subcode. */
 static int
 fault(struct soap *soap, const char *subcode, const char *relates,
-    const char *fmt, ...)
+      const char *fmt, ...)
 {
 	struct gw_xdrreq *rq = soap->user;
 	char msg[512];
@@ -110,7 +110,7 @@ fault(struct soap *soap, const char *subcode, const char *relates,
 		msg[0] = '\0';
 	va_end(ap);
 	gw_log_notice(rq->txid, "fault client=%s peer=%s: %s", rq->client,
-	    rq->peer, msg);
+		      rq->peer, msg);
 	set_reply_header(soap, WSA_FAULT, relates);
 	if (subcode != NULL)
 		return soap_sender_fault_subcode(soap, subcode, msg, NULL);
@@ -150,7 +150,7 @@ cid_decode(const char *href, char *out, size_t outlen)
 /* Adds an inline (base64) document to rq->parts as a spool file. */
 static int
 spool_inline(struct soap *soap, const char *text, const char *docid,
-    struct gw_xdrpart **out)
+	     struct gw_xdrpart **out)
 {
 	struct gw_xdrreq *rq = soap->user;
 	struct gw_spool_file *f = NULL;
@@ -160,7 +160,8 @@ spool_inline(struct soap *soap, const char *text, const char *docid,
 
 	bin = soap_base642s(soap, text, NULL, 0, &n);
 	if (bin == NULL || n < 0)
-		return fault(soap, NULL, NULL,
+		return fault(
+		    soap, NULL, NULL,
 		    "xds:Document id=\"%s\": content is neither base64 nor "
 		    "an xop:Include",
 		    docid);
@@ -170,12 +171,12 @@ spool_inline(struct soap *soap, const char *text, const char *docid,
 		gw_spool_file_discard(f);
 		gw_log_err(rq->txid, "spool: %s", err.msg);
 		return soap_receiver_fault(soap, "cannot store the document",
-		    NULL);
+					   NULL);
 	}
 	if (rq->nparts == rq->capparts) {
 		rq->capparts = rq->capparts ? rq->capparts * 2 : 4;
-		rq->parts = gw_xrealloc(rq->parts,
-		    rq->capparts * sizeof(rq->parts[0]));
+		rq->parts =
+		    gw_xrealloc(rq->parts, rq->capparts * sizeof(rq->parts[0]));
 	}
 	rq->parts[rq->nparts].cid = NULL;
 	rq->parts[rq->nparts].file = f;
@@ -186,22 +187,23 @@ spool_inline(struct soap *soap, const char *text, const char *docid,
 
 struct body {
 	const struct soap_dom_element *sor; /* lcm:SubmitObjectsRequest */
-	struct gw_xds_part *parts;	    /* one per xds:Document */
+	struct gw_xds_part *parts;          /* one per xds:Document */
 	struct gw_spool_file **files;
 	size_t ndocs;
 };
 
 /* Pair each xds:Document with its bytes (XOP part or inline base64). */
 static int
-read_body(struct soap *soap, const struct soap_dom_element *req,
-    struct body *b, const char *msgid)
+read_body(struct soap *soap, const struct soap_dom_element *req, struct body *b,
+	  const char *msgid)
 {
 	struct gw_xdrreq *rq = soap->user;
 	size_t cap = 0;
 
 	if (!is_elt(req, NS_XDS, "ProvideAndRegisterDocumentSetRequest"))
 		return fault(soap, NULL, msgid,
-		    "the Body must hold xds:ProvideAndRegisterDocumentSetRequest");
+			     "the Body must hold "
+			     "xds:ProvideAndRegisterDocumentSetRequest");
 	for (const struct soap_dom_element *e = req->elts; e; e = e->next) {
 		const struct soap_dom_element *inc = NULL;
 		struct gw_xdrpart *part = NULL;
@@ -209,20 +211,21 @@ read_body(struct soap *soap, const struct soap_dom_element *req,
 
 		if (is_elt(e, NS_LCM, "SubmitObjectsRequest")) {
 			if (b->sor != NULL)
-				return fault(soap, NULL, msgid,
+				return fault(
+				    soap, NULL, msgid,
 				    "more than one lcm:SubmitObjectsRequest");
 			b->sor = e;
 			continue;
 		}
 		if (!is_elt(e, NS_XDS, "Document"))
 			return fault(soap, NULL, msgid,
-			    "unexpected element '%s' in "
-			    "ProvideAndRegisterDocumentSetRequest",
-			    local_name(e->name));
+				     "unexpected element '%s' in "
+				     "ProvideAndRegisterDocumentSetRequest",
+				     local_name(e->name));
 		id = attr(e, "id");
 		if (id == NULL || id[0] == '\0')
 			return fault(soap, NULL, msgid,
-			    "xds:Document without an id attribute");
+				     "xds:Document without an id attribute");
 		for (const struct soap_dom_element *c = e->elts; c; c = c->next)
 			if (is_elt(c, NS_XOP, "Include"))
 				inc = c;
@@ -231,7 +234,8 @@ read_body(struct soap *soap, const struct soap_dom_element *req,
 			char cid[512];
 
 			if (href == NULL || !cid_decode(href, cid, sizeof(cid)))
-				return fault(soap, NULL, msgid,
+				return fault(
+				    soap, NULL, msgid,
 				    "xds:Document id=\"%s\": xop:Include needs "
 				    "href=\"cid:...\"",
 				    id);
@@ -240,22 +244,26 @@ read_body(struct soap *soap, const struct soap_dom_element *req,
 				    strcmp(rq->parts[i].cid, cid) == 0)
 					part = &rq->parts[i];
 			if (part == NULL)
-				return fault(soap, NULL, msgid,
+				return fault(
+				    soap, NULL, msgid,
 				    "xds:Document id=\"%s\": xop:Include "
 				    "href=\"%s\" names no MIME part",
 				    id, href);
 			if (part->used)
-				return fault(soap, NULL, msgid,
+				return fault(
+				    soap, NULL, msgid,
 				    "MIME part <%s> is referenced twice", cid);
 			part->used = true;
 		} else if (spool_inline(soap, e->text ? e->text : "", id,
-			       &part) != SOAP_OK) {
+					&part) != SOAP_OK) {
 			return soap->error;
 		}
 		if (b->ndocs == cap) {
 			cap = cap ? cap * 2 : 4;
-			b->parts = gw_xrealloc(b->parts, cap * sizeof(*b->parts));
-			b->files = gw_xrealloc(b->files, cap * sizeof(*b->files));
+			b->parts =
+			    gw_xrealloc(b->parts, cap * sizeof(*b->parts));
+			b->files =
+			    gw_xrealloc(b->files, cap * sizeof(*b->files));
 		}
 		b->files[b->ndocs] = part->file;
 		b->parts[b->ndocs].id = id;
@@ -265,27 +273,27 @@ read_body(struct soap *soap, const struct soap_dom_element *req,
 	}
 	if (b->sor == NULL)
 		return fault(soap, NULL, msgid,
-		    "no lcm:SubmitObjectsRequest in the request");
+			     "no lcm:SubmitObjectsRequest in the request");
 	for (size_t i = 0; i < rq->nparts; i++)
 		if (!rq->parts[i].used)
 			return fault(soap, NULL, msgid,
-			    "MIME part <%s> is not referenced by any "
-			    "xds:Document",
-			    rq->parts[i].cid);
+				     "MIME part <%s> is not referenced by any "
+				     "xds:Document",
+				     rq->parts[i].cid);
 	return SOAP_OK;
 }
 
-/* Serialise a DOM subtree with all its namespace declarations. */
+/*
+ * Serialise a DOM subtree with all its namespace declarations, with the
+ * worker's scratch context (a gSOAP context is 160 KB: not one per call).
+ */
 static int
-dom_to_xml(const struct soap_dom_element *e, struct gw_buf *out)
+dom_to_xml(struct soap *ctx, const struct soap_dom_element *e,
+	   struct gw_buf *out)
 {
-	struct soap *ctx = soap_new1(SOAP_C_UTFSTRING | SOAP_XML_NOTYPE |
-	    SOAP_DOM_ASIS);
 	const char *str = NULL;
 	int rc = 0;
 
-	/* The default table would stamp our own prefixes on the copy. */
-	soap_set_namespaces(ctx, NULL);
 	ctx->os = &str;
 	soap_serialize_xsd__anyType(ctx, e);
 	if (soap_begin_send(ctx) ||
@@ -294,9 +302,9 @@ dom_to_xml(const struct soap_dom_element *e, struct gw_buf *out)
 		rc = GW_EPARSE;
 	else if (gw_buf_puts(out, str) != 0)
 		rc = GW_ELIMIT;
+	ctx->os = NULL;
 	soap_destroy(ctx);
 	soap_end(ctx);
-	soap_free(ctx);
 	return rc;
 }
 
@@ -312,25 +320,26 @@ error_list(struct soap *soap, const struct gw_xds_errors *errs)
 	l = soap_malloc(soap, sizeof(*l));
 	soap_default_rs__RegistryErrorList(soap, l);
 	l->__sizeRegistryError = (int)errs->n;
-	l->rs__RegistryError = soap_malloc(soap,
-	    errs->n * sizeof(*l->rs__RegistryError));
+	l->rs__RegistryError =
+	    soap_malloc(soap, errs->n * sizeof(*l->rs__RegistryError));
 	for (size_t i = 0; i < errs->n; i++) {
 		struct rs__RegistryError *r = &l->rs__RegistryError[i];
 		const struct gw_xds_error *x = &errs->v[i];
 
 		soap_default_rs__RegistryError(soap, r);
 		r->errorCode = soap_strdup(soap, x->code);
-		r->codeContext = soap_strdup(soap, x->context ? x->context : "");
-		r->location = x->location ? soap_strdup(soap, x->location)
-					  : NULL;
-		r->severity = soap_strdup(soap,
-		    gw_xds_severity_urn(x->severity));
+		r->codeContext =
+		    soap_strdup(soap, x->context ? x->context : "");
+		r->location =
+		    x->location ? soap_strdup(soap, x->location) : NULL;
+		r->severity =
+		    soap_strdup(soap, gw_xds_severity_urn(x->severity));
 		if (x->severity == GW_XDS_SEV_ERROR)
 			any_error = true;
 	}
-	l->highestSeverity = soap_strdup(soap,
-	    gw_xds_severity_urn(any_error ? GW_XDS_SEV_ERROR
-					  : GW_XDS_SEV_WARNING));
+	l->highestSeverity = soap_strdup(
+	    soap, gw_xds_severity_urn(any_error ? GW_XDS_SEV_ERROR
+						: GW_XDS_SEV_WARNING));
 	return l;
 }
 
@@ -343,7 +352,7 @@ error_codes(const struct gw_xds_errors *errs, char *out, size_t len)
 	out[0] = '\0';
 	for (size_t i = 0; i < errs->n && n + 1 < len; i++) {
 		int w = snprintf(out + n, len - n, "%s%s", n ? "," : "",
-		    errs->v[i].code);
+				 errs->v[i].code);
 
 		if (w < 0 || (size_t)w >= len - n)
 			break;
@@ -353,7 +362,7 @@ error_codes(const struct gw_xds_errors *errs, char *out, size_t len)
 
 static void
 audit(struct gw_xdrreq *rq, const char *event, const char *txid,
-    const char *msgid, const char *outcome, const char *detail)
+      const char *msgid, const char *outcome, const char *detail)
 {
 	struct gw_audit_event ev = {
 	    .txid = txid,
@@ -381,39 +390,43 @@ check_envelope(struct soap *soap, const char **msgid_out)
 
 	*msgid_out = msgid;
 	if (rq->xs.doctype)
-		return fault(soap, NULL, msgid,
+		return fault(
+		    soap, NULL, msgid,
 		    "a DTD (DOCTYPE) is not allowed in a SOAP message");
 	if (rq->xs.max_depth > (unsigned)rq->cfg->max_xml_depth)
 		return fault(soap, NULL, msgid,
-		    "XML nesting depth %u exceeds max_xml_depth (%ld)",
-		    rq->xs.max_depth, rq->cfg->max_xml_depth);
+			     "XML nesting depth %u exceeds max_xml_depth (%ld)",
+			     rq->xs.max_depth, rq->cfg->max_xml_depth);
 	if (soap->version != 2) {
 		gw_log_notice(rq->txid, "SOAP 1.1 envelope refused peer=%s",
-		    rq->peer);
+			      rq->peer);
 		return soap->error = SOAP_VERSIONMISMATCH;
 	}
 	if (!rq->ct_multipart || !rq->ct_xop)
-		return fault(soap, NULL, msgid,
+		return fault(
+		    soap, NULL, msgid,
 		    "ITI-41 requires MTOM/XOP: the request must be "
 		    "multipart/related with type=\"application/xop+xml\"");
 	if (h == NULL || h->wsa5__Action == NULL)
 		return fault(soap, "wsa5:MessageAddressingHeaderRequired",
-		    msgid, "wsa:Action header is required");
+			     msgid, "wsa:Action header is required");
 	if (strcmp(h->wsa5__Action, GW_PNR_ACTION) != 0)
-		return fault(soap, "wsa5:ActionNotSupported", msgid,
+		return fault(
+		    soap, "wsa5:ActionNotSupported", msgid,
 		    "wsa:Action '%s' is not supported here; expected %s",
 		    h->wsa5__Action, GW_PNR_ACTION);
 	if (msgid == NULL || msgid[0] == '\0')
-		return fault(soap, "wsa5:MessageAddressingHeaderRequired",
-		    NULL, "wsa:MessageID header is required");
+		return fault(soap, "wsa5:MessageAddressingHeaderRequired", NULL,
+			     "wsa:MessageID header is required");
 	if (strlen(msgid) > 255)
 		return fault(soap, "wsa5:InvalidAddressingHeader", NULL,
-		    "wsa:MessageID longer than 255 characters");
+			     "wsa:MessageID longer than 255 characters");
 	if ((h->wsa5__ReplyTo && h->wsa5__ReplyTo->Address &&
-		strcmp(h->wsa5__ReplyTo->Address, WSA_ANON) != 0) ||
+	     strcmp(h->wsa5__ReplyTo->Address, WSA_ANON) != 0) ||
 	    (h->wsa5__FaultTo && h->wsa5__FaultTo->Address &&
-		strcmp(h->wsa5__FaultTo->Address, WSA_ANON) != 0))
-		return fault(soap, "wsa5:OnlyAnonymousAddressSupported", msgid,
+	     strcmp(h->wsa5__FaultTo->Address, WSA_ANON) != 0))
+		return fault(
+		    soap, "wsa5:OnlyAnonymousAddressSupported", msgid,
 		    "wsa:ReplyTo and wsa:FaultTo must be anonymous: the "
 		    "response is sent on this connection");
 	return SOAP_OK;
@@ -424,8 +437,8 @@ static void
 read_addressing(struct soap *soap, struct gw_xds_addressing *a)
 {
 	struct SOAP_ENV__Header *h = soap->header;
-	struct direct__addressBlockType *ab = h ? h->direct__addressBlock
-						: NULL;
+	struct direct__addressBlockType *ab =
+	    h ? h->direct__addressBlock : NULL;
 
 	memset(a, 0, sizeof(*a));
 	if (h == NULL)
@@ -442,10 +455,10 @@ read_addressing(struct soap *soap, struct gw_xds_addressing *a)
 
 static void
 respond(struct soap *soap, struct rs__RegistryResponseType *resp,
-    const char *status, const struct gw_xds_errors *errs, const char *msgid)
+	const char *status, const struct gw_xds_errors *errs, const char *msgid)
 {
 	struct gw_xdrreq *rq = soap->user;
-	char host[300];
+	char host[300], boundary[64];
 
 	soap_default_rs__RegistryResponseType(soap, resp);
 	resp->status = (char *)status;
@@ -455,12 +468,20 @@ respond(struct soap *soap, struct rs__RegistryResponseType *resp,
 	if (snprintf(host, sizeof(host), "<rootpart@%s>", rq->cfg->hostname) <
 	    0)
 		host[0] = '\0';
-	soap_set_mime(soap, NULL, soap_strdup(soap, host));
+	/*
+	 * Our own boundary: the response holds only our XML, so the request's
+	 * txid cannot occur in it, and gSOAP's random one costs a DRBG call
+	 * per character.
+	 */
+	if (snprintf(boundary, sizeof(boundary), "==dxgw-%s==", rq->txid) < 0)
+		boundary[0] = '\0';
+	soap_set_mime(soap, soap_strdup(soap, boundary),
+		      soap_strdup(soap, host));
 }
 
 int
 __xds__PnR(struct soap *soap, struct soap_dom_element *req,
-    struct rs__RegistryResponseType *resp)
+	   struct rs__RegistryResponseType *resp)
 {
 	struct gw_xdrreq *rq = soap->user;
 	const struct gw_config *cfg = rq->cfg;
@@ -488,10 +509,10 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 	soap->actor = NULL;
 	if (rq->part_error) {
 		gw_log_warn(rq->txid, "attachments refused: %s",
-		    rq->part_errmsg);
+			    rq->part_errmsg);
 		rc = rq->part_error == 500
-		    ? soap_receiver_fault(soap, rq->part_errmsg, NULL)
-		    : fault(soap, NULL, NULL, "%s", rq->part_errmsg);
+			 ? soap_receiver_fault(soap, rq->part_errmsg, NULL)
+			 : fault(soap, NULL, NULL, "%s", rq->part_errmsg);
 		goto out;
 	}
 	rc = check_envelope(soap, &msgid);
@@ -499,9 +520,9 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 		goto out;
 	/* A retransmission gets the answer of the first copy (WS-A 3.1). */
 	if (gw_store_submission_find(rq->store, rq->client, msgid, &prev,
-		&err) == 0) {
+				     &err) == 0) {
 		gw_log_info(rq->txid, "duplicate of %s message-id=%s",
-		    prev->txid, msgid);
+			    prev->txid, msgid);
 		audit(rq, "xdr.duplicate", prev->txid, msgid, "success", NULL);
 		respond(soap, resp, RS_OK, &errs, msgid);
 		goto out;
@@ -509,9 +530,9 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 	rc = read_body(soap, req, &b, msgid);
 	if (rc != SOAP_OK)
 		goto out;
-	if (dom_to_xml(b.sor, &xml) != 0) {
+	if (dom_to_xml(rq->domctx, b.sor, &xml) != 0) {
 		rc = fault(soap, NULL, msgid,
-		    "cannot read lcm:SubmitObjectsRequest");
+			   "cannot read lcm:SubmitObjectsRequest");
 		goto out;
 	}
 	read_addressing(soap, &addr);
@@ -519,15 +540,15 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 		gw_xds_validate(sub, b.parts, b.ndocs, &addr, &errs);
 	if (!gw_xds_errors_failed(&errs) &&
 	    !gw_acl_permits((const char *const *)cfg->client_allow,
-		cfg->nclient_allow, rq->client, rq->client_fp, sub->sender,
-		why, sizeof(why)))
-		gw_xds_errors_add(&errs, GW_XDS_SEV_ERROR,
-		    "XDSRepositoryError", sub->ss_id, "%s", why);
+			    cfg->nclient_allow, rq->client, rq->client_fp,
+			    sub->sender, why, sizeof(why)))
+		gw_xds_errors_add(&errs, GW_XDS_SEV_ERROR, "XDSRepositoryError",
+				  sub->ss_id, "%s", why);
 	if (gw_xds_errors_failed(&errs)) {
 		error_codes(&errs, codes, sizeof(codes));
 		gw_log_info(rq->txid,
-		    "rejected client=%s message-id=%s errors=%s", rq->client,
-		    msgid, codes);
+			    "rejected client=%s message-id=%s errors=%s",
+			    rq->client, msgid, codes);
 		audit(rq, "xdr.rejected", rq->txid, msgid, "failure", codes);
 		respond(soap, resp, RS_FAIL, &errs, msgid);
 		goto out;
@@ -540,6 +561,14 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 		docs[i].file = b.files[sub->entries[i].part];
 	}
 	{
+		struct gw_audit_event ev = {
+		    .event = "xdr.accepted",
+		    .client = rq->client,
+		    .client_cert = rq->has_cert ? rq->client_fp : NULL,
+		    .peer = rq->peer,
+		    .message_id = msgid,
+		    .outcome = "success",
+		};
 		struct gw_store_submission s = {
 		    .client = rq->client,
 		    .client_cert = rq->has_cert ? rq->client_fp : NULL,
@@ -554,32 +583,32 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 		    .metadata = xml.data,
 		    .metadata_len = xml.len,
 		    .metadata_level = sub->limited ? "minimal" : "XDS",
+		    .audit = &ev,
 		};
 		int src = gw_store_submission_accept(rq->store, &s, txid, &err);
 
 		if (src == GW_EEXISTS) {
 			audit(rq, "xdr.duplicate", txid, msgid, "success",
-			    NULL);
+			      NULL);
 		} else if (src != 0) {
 			gw_log_err(rq->txid, "store: %s", err.msg);
-			gw_xds_errors_add(&errs, GW_XDS_SEV_ERROR,
+			gw_xds_errors_add(
+			    &errs, GW_XDS_SEV_ERROR,
 			    err.temp ? "XDSRepositoryOutOfResources"
 				     : "XDSRepositoryError",
 			    NULL,
 			    "the gateway could not store the submission; "
 			    "retry later");
 			audit(rq, "xdr.rejected", rq->txid, msgid, "failure",
-			    "store");
+			      "store");
 			respond(soap, resp, RS_FAIL, &errs, msgid);
 			goto out;
 		} else {
 			gw_log_info(rq->txid,
-			    "accepted txid=%s client=%s message-id=%s "
-			    "documents=%zu recipients=%zu",
-			    txid, rq->client, msgid, sub->nentries,
-			    sub->nrecipients);
-			audit(rq, "xdr.accepted", txid, msgid, "success",
-			    NULL);
+				    "accepted txid=%s client=%s message-id=%s "
+				    "documents=%zu recipients=%zu",
+				    txid, rq->client, msgid, sub->nentries,
+				    sub->nrecipients);
 		}
 	}
 	respond(soap, resp, RS_OK, &errs, msgid);
@@ -597,10 +626,10 @@ out:
 /* wsa5.h declares a one-way Fault operation: a Fault is not a request. */
 int
 SOAP_ENV__Fault(struct soap *soap, char *faultcode, char *faultstring,
-    char *faultactor, struct SOAP_ENV__Detail *detail,
-    struct SOAP_ENV__Code *SOAP_ENV__Code,
-    struct SOAP_ENV__Reason *SOAP_ENV__Reason, char *SOAP_ENV__Node,
-    char *SOAP_ENV__Role, struct SOAP_ENV__Detail *SOAP_ENV__Detail)
+		char *faultactor, struct SOAP_ENV__Detail *detail,
+		struct SOAP_ENV__Code *SOAP_ENV__Code,
+		struct SOAP_ENV__Reason *SOAP_ENV__Reason, char *SOAP_ENV__Node,
+		char *SOAP_ENV__Role, struct SOAP_ENV__Detail *SOAP_ENV__Detail)
 {
 	(void)faultcode, (void)faultstring, (void)faultactor, (void)detail;
 	(void)SOAP_ENV__Code, (void)SOAP_ENV__Reason, (void)SOAP_ENV__Node;

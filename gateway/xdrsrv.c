@@ -58,7 +58,7 @@ struct gw_xdrsrv {
 	struct qitem {
 		SOAP_SOCKET s;
 		char peer[64];
-	} *q;
+	} * q;
 	size_t qhead, qlen, qcap;
 	pthread_t *threads;
 	size_t nthreads;
@@ -132,10 +132,11 @@ parse_content_type(struct gw_xdrreq *rq, const char *val)
 		}
 		vlen = (size_t)(end - v);
 		if (nlen == 4 && strncasecmp(name, "type", 4) == 0)
-			rq->ct_xop = vlen == 19 &&
+			rq->ct_xop =
+			    vlen == 19 &&
 			    strncasecmp(v, "application/xop+xml", 19) == 0;
 		else if (nlen == 8 && strncasecmp(name, "boundary", 8) == 0 &&
-		    vlen < sizeof(rq->boundary) - 2) {
+			 vlen < sizeof(rq->boundary) - 2) {
 			rq->boundary[0] = '-';
 			rq->boundary[1] = '-';
 			memcpy(rq->boundary + 2, v, vlen);
@@ -154,9 +155,10 @@ hook_parsehdr(struct soap *soap, const char *key, const char *val)
 	rq->header_bytes += strlen(key) + strlen(val) + 4;
 	if (rq->nheaders > rq->cfg->max_http_headers ||
 	    rq->header_bytes > (size_t)rq->cfg->max_http_header_size) {
-		gw_log_warn(rq->txid, "request headers over the limit "
-				      "headers=%ld bytes=%zu peer=%s",
-		    rq->nheaders, rq->header_bytes, rq->peer);
+		gw_log_warn(rq->txid,
+			    "request headers over the limit "
+			    "headers=%ld bytes=%zu peer=%s",
+			    rq->nheaders, rq->header_bytes, rq->peer);
 		return soap->error = 431;
 	}
 	if (strcasecmp(key, "Content-Type") == 0)
@@ -169,15 +171,17 @@ hook_parsehdr(struct soap *soap, const char *key, const char *val)
 		n = strtoull(val, &end, 10);
 		if (errno != 0 || end == val ||
 		    n > (unsigned long long)rq->cfg->max_request_size) {
-			gw_log_warn(rq->txid,
+			gw_log_warn(
+			    rq->txid,
 			    "request too large content-length=%s limit=%ld "
 			    "peer=%s",
 			    val, rq->cfg->max_request_size, rq->peer);
 			return soap->error = 413;
 		}
 	} else if (strcasecmp(key, "Content-Encoding") == 0 &&
-	    strcasecmp(val, "identity") != 0) {
-		/* Compressed uploads are zip-bomb carriers (RELIABILITY S10). */
+		   strcasecmp(val, "identity") != 0) {
+		/* Compressed uploads are zip-bomb carriers (RELIABILITY S10).
+		 */
 		return soap->error = 415;
 	}
 	return rq->srv->orig_parsehdr(soap, key, val);
@@ -271,8 +275,8 @@ scan_http_header(struct gw_xdrreq *rq, const char *buf, size_t len)
 	rq->http_done = true;
 	for (line = h; line < end; line = strchr(line, '\n') + 1) {
 		if (strncasecmp(line, "Content-Type:", 13) == 0) {
-			char *v = gw_xstrndup(line + 13,
-			    strcspn(line + 13, "\r\n"));
+			char *v =
+			    gw_xstrndup(line + 13, strcspn(line + 13, "\r\n"));
 
 			parse_content_type(rq, v + strspn(v, " \t"));
 			free(v);
@@ -307,7 +311,8 @@ hook_recv(struct soap *soap, char *buf, size_t len)
 
 static void *
 hook_mime_open(struct soap *soap, void *handle, const char *id,
-    const char *type, const char *description, enum soap_mime_encoding enc)
+	       const char *type, const char *description,
+	       enum soap_mime_encoding enc)
 {
 	struct gw_xdrreq *rq = soap->user;
 	struct gw_spool_file *f = NULL;
@@ -320,8 +325,8 @@ hook_mime_open(struct soap *soap, void *handle, const char *id,
 	if (rq->nparts >= (size_t)rq->cfg->max_attachments) {
 		rq->part_error = 413;
 		snprintf(rq->part_errmsg, sizeof(rq->part_errmsg),
-		    "more than %ld MIME attachments (max_attachments)",
-		    rq->cfg->max_attachments);
+			 "more than %ld MIME attachments (max_attachments)",
+			 rq->cfg->max_attachments);
 		gw_log_warn(rq->txid, "%s peer=%s", rq->part_errmsg, rq->peer);
 		soap_sender_fault(soap, rq->part_errmsg, NULL);
 		return NULL;
@@ -330,14 +335,14 @@ hook_mime_open(struct soap *soap, void *handle, const char *id,
 		gw_log_err(rq->txid, "spool: %s", err.msg);
 		rq->part_error = 500;
 		snprintf(rq->part_errmsg, sizeof(rq->part_errmsg),
-		    "cannot spool attachment: %s", err.msg);
+			 "cannot spool attachment: %s", err.msg);
 		soap_receiver_fault(soap, rq->part_errmsg, NULL);
 		return NULL;
 	}
 	if (rq->nparts == rq->capparts) {
 		rq->capparts = rq->capparts ? rq->capparts * 2 : 4;
-		rq->parts = gw_xrealloc(rq->parts,
-		    rq->capparts * sizeof(rq->parts[0]));
+		rq->parts =
+		    gw_xrealloc(rq->parts, rq->capparts * sizeof(rq->parts[0]));
 	}
 	/* gSOAP hands the Content-ID with its angle brackets. */
 	if (id == NULL)
@@ -363,7 +368,7 @@ hook_mime_write(struct soap *soap, void *handle, const char *buf, size_t len)
 	if (gw_spool_file_write(handle, buf, len, &err) != 0) {
 		rq->part_error = 500;
 		snprintf(rq->part_errmsg, sizeof(rq->part_errmsg),
-		    "cannot spool attachment: %s", err.msg);
+			 "cannot spool attachment: %s", err.msg);
 		return soap->error = SOAP_EOF;
 	}
 	return SOAP_OK;
@@ -378,7 +383,7 @@ hook_mime_close(struct soap *soap, void *handle)
 	if (gw_spool_file_finish(handle, &err) != 0 && !rq->part_error) {
 		rq->part_error = 500;
 		snprintf(rq->part_errmsg, sizeof(rq->part_errmsg),
-		    "cannot spool attachment: %s", err.msg);
+			 "cannot spool attachment: %s", err.msg);
 	}
 }
 
@@ -400,7 +405,7 @@ hook_serveloop(struct soap *soap)
 	 * lines before the next request line, or keep-alive breaks.
 	 */
 	while (soap->bufidx < soap->buflen &&
-	    (soap->buf[soap->bufidx] == '\r' ||
+	       (soap->buf[soap->bufidx] == '\r' ||
 		soap->buf[soap->bufidx] == '\n'))
 		soap->bufidx++;
 	return SOAP_OK;
@@ -431,7 +436,8 @@ queue_push(struct gw_xdrsrv *srv, SOAP_SOCKET s, const char *peer)
 	while (srv->qlen == srv->qcap && !srv->stop)
 		pthread_cond_wait(&srv->cv, &srv->mu);
 	if (srv->qlen < srv->qcap) {
-		struct qitem *it = &srv->q[(srv->qhead + srv->qlen) % srv->qcap];
+		struct qitem *it =
+		    &srv->q[(srv->qhead + srv->qlen) % srv->qcap];
 
 		it->s = s;
 		snprintf(it->peer, sizeof(it->peer), "%s", peer);
@@ -480,16 +486,15 @@ serve_connection(struct soap *soap, struct gw_xdrreq *rq)
 	rq->client_fp[0] = '\0';
 	if (rq->cfg->tls_cert[0] != '\0') {
 		if (soap_ssl_accept(soap) != SOAP_OK) {
-			gw_log_warn(NULL, "TLS handshake failed peer=%s: %s",
-			    rq->peer,
+			gw_log_warn(
+			    NULL, "TLS handshake failed peer=%s: %s", rq->peer,
 			    soap->fault && soap->fault->SOAP_ENV__Reason
-				? soap->fault->SOAP_ENV__Reason
-				      ->SOAP_ENV__Text
+				? soap->fault->SOAP_ENV__Reason->SOAP_ENV__Text
 				: "handshake error");
 			goto out;
 		}
-		rq->has_cert = gw_tls_peer_identity(soap->ssl, rq->client,
-		    sizeof(rq->client), rq->client_fp);
+		rq->has_cert = gw_tls_peer_identity(
+		    soap->ssl, rq->client, sizeof(rq->client), rq->client_fp);
 		if (!rq->has_cert)
 			snprintf(rq->client, sizeof(rq->client), "anonymous");
 	}
@@ -516,8 +521,12 @@ worker_main(void *arg)
 	rq.cfg = srv->cfg;
 	rq.store = srv->store;
 	soap->user = &rq;
+	rq.domctx =
+	    soap_new1(SOAP_C_UTFSTRING | SOAP_XML_NOTYPE | SOAP_DOM_ASIS);
+	/* The default table would stamp our own prefixes on the copies. */
+	soap_set_namespaces(rq.domctx, NULL);
 	while ((s = queue_pop(srv, rq.peer, sizeof(rq.peer))) !=
-	    SOAP_INVALID_SOCKET) {
+	       SOAP_INVALID_SOCKET) {
 		soap->socket = s;
 		serve_connection(soap, &rq);
 	}
@@ -525,6 +534,7 @@ worker_main(void *arg)
 	free(rq.parts);
 	free(rq.scratch);
 	gw_buf_dispose(&rq.hdr);
+	soap_free(rq.domctx);
 	soap_free(soap);
 	return NULL;
 }
@@ -542,12 +552,12 @@ setup_tls(struct gw_xdrsrv *srv, struct gw_err *err)
 	flags &= (unsigned short)~SOAP_SSL_REQUIRE_SERVER_AUTHENTICATION;
 	if (cfg->tls_client_auth == GW_TLS_CLIENT_REQUIRE)
 		flags |= SOAP_SSL_REQUIRE_CLIENT_AUTHENTICATION;
-	if (soap_ssl_server_context(srv->master, flags, cfg->tls_cert, NULL,
-		ca, NULL, NULL, NULL, NULL) != SOAP_OK)
-		return gw_err_set(err, GW_ERROR, "4.7.0",
-		    "TLS setup failed for %s: %s", cfg->tls_cert,
-		    srv->master->fault &&
-			    srv->master->fault->SOAP_ENV__Reason
+	if (soap_ssl_server_context(srv->master, flags, cfg->tls_cert, NULL, ca,
+				    NULL, NULL, NULL, NULL) != SOAP_OK)
+		return gw_err_set(
+		    err, GW_ERROR, "4.7.0", "TLS setup failed for %s: %s",
+		    cfg->tls_cert,
+		    srv->master->fault && srv->master->fault->SOAP_ENV__Reason
 			? srv->master->fault->SOAP_ENV__Reason->SOAP_ENV__Text
 			: "check the certificate, key and CA files");
 	if (gw_tls_ctx_harden(srv->master->ctx, err) != 0)
@@ -559,7 +569,7 @@ setup_tls(struct gw_xdrsrv *srv, struct gw_err *err)
 
 int
 gw_xdrsrv_new(const struct gw_config *cfg, struct gw_store *store,
-    struct gw_xdrsrv **out, struct gw_err *err)
+	      struct gw_xdrsrv **out, struct gw_err *err)
 {
 	struct gw_xdrsrv *srv = gw_xcalloc(1, sizeof(*srv));
 	struct soap *m;
@@ -572,10 +582,9 @@ gw_xdrsrv_new(const struct gw_config *cfg, struct gw_store *store,
 	srv->store = store;
 	pthread_mutex_init(&srv->mu, NULL);
 	pthread_cond_init(&srv->cv, NULL);
-	if (!gw_config_split_hostport(cfg->listen, host, sizeof(host),
-		&port)) {
+	if (!gw_config_split_hostport(cfg->listen, host, sizeof(host), &port)) {
 		rc = gw_err_set(err, GW_EPARSE, "5.3.5", "listen: bad '%s'",
-		    cfg->listen);
+				cfg->listen);
 		goto out;
 	}
 	/*
@@ -583,20 +592,19 @@ gw_xdrsrv_new(const struct gw_config *cfg, struct gw_store *store,
 	 * RegistryResponse goes back as the IHE profile expects.
 	 */
 	m = soap_new2(SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING | SOAP_XML_TREE |
-		SOAP_XML_STRICT,
-	    SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING | SOAP_ENC_MTOM);
+			  SOAP_XML_STRICT,
+		      SOAP_IO_KEEPALIVE | SOAP_C_UTFSTRING | SOAP_ENC_MTOM);
 	srv->master = m;
 	m->bind_flags = SO_REUSEADDR;
 	m->accept_timeout = 1; /* wake up to check the stop flag */
 	m->recv_timeout = (int)cfg->io_timeout;
 	m->send_timeout = (int)cfg->io_timeout;
 	m->transfer_timeout = (int)cfg->request_timeout;
-	m->max_keep_alive = (short)(cfg->max_keepalive > 32000
-		? 32000
-		: cfg->max_keepalive);
+	m->max_keep_alive =
+	    (short)(cfg->max_keepalive > 32000 ? 32000 : cfg->max_keepalive);
 	/* gSOAP counts the HTTP header too; 413 on the body is ours. */
-	m->recv_maxlength = (ULONG64)cfg->max_request_size +
-	    (ULONG64)cfg->max_http_header_size;
+	m->recv_maxlength =
+	    (ULONG64)cfg->max_request_size + (ULONG64)cfg->max_http_header_size;
 	/* Our pre-scan enforces max_xml_depth exactly; this is a backstop. */
 	m->maxlevel = (unsigned int)cfg->max_xml_depth + 8;
 	m->maxoccurs = (size_t)cfg->max_metadata_objects;
@@ -617,8 +625,8 @@ gw_xdrsrv_new(const struct gw_config *cfg, struct gw_store *store,
 	}
 	if (!soap_valid_socket(soap_bind(m, host, port, 128))) {
 		rc = gw_err_set(err, GW_EUNAVAIL, "4.4.0",
-		    "cannot listen on %s: %s", cfg->listen,
-		    strerror(m->errnum ? m->errnum : errno));
+				"cannot listen on %s: %s", cfg->listen,
+				strerror(m->errnum ? m->errnum : errno));
 		goto out;
 	}
 	srv->port = port;
@@ -627,9 +635,10 @@ gw_xdrsrv_new(const struct gw_config *cfg, struct gw_store *store,
 		socklen_t sl = sizeof(ss);
 
 		if (getsockname(m->master, (struct sockaddr *)&ss, &sl) == 0)
-			srv->port = ntohs(ss.ss_family == AF_INET6
-				? ((struct sockaddr_in6 *)&ss)->sin6_port
-				: ((struct sockaddr_in *)&ss)->sin_port);
+			srv->port =
+			    ntohs(ss.ss_family == AF_INET6
+				      ? ((struct sockaddr_in6 *)&ss)->sin6_port
+				      : ((struct sockaddr_in *)&ss)->sin_port);
 	}
 	srv->nthreads = (size_t)cfg->workers;
 	srv->qcap = srv->nthreads * 4;
@@ -670,7 +679,7 @@ gw_xdrsrv_run(struct gw_xdrsrv *srv)
 		if (!soap_valid_socket(s))
 			continue; /* timeout (stop check) or a failed accept */
 		snprintf(peer, sizeof(peer), "%.48s:%d",
-		    m->host[0] ? m->host : "?", m->port);
+			 m->host[0] ? m->host : "?", m->port);
 		if (queue_push(srv, s, peer) != 0)
 			soap_closesocket(s);
 		m->socket = SOAP_INVALID_SOCKET;

@@ -30,7 +30,7 @@ struct gw_xdrsrv;
 
 /* Bind the listener and set up TLS; the store is borrowed. */
 int gw_xdrsrv_new(const struct gw_config *cfg, struct gw_store *store,
-    struct gw_xdrsrv **out, struct gw_err *err);
+		  struct gw_xdrsrv **out, struct gw_err *err);
 /* The bound port (useful with port 0). */
 int gw_xdrsrv_port(const struct gw_xdrsrv *srv);
 /* Serve until gw_xdrsrv_stop; returns after in-flight requests finish. */

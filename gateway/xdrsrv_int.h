@@ -47,7 +47,7 @@ struct gw_xdrreq {
 	long nheaders;
 	size_t header_bytes;
 	bool ct_multipart; /* Content-Type multipart/related */
-	bool ct_xop;	   /* ... with type="application/xop+xml" */
+	bool ct_xop;       /* ... with type="application/xop+xml" */
 	char boundary[80];
 	/* request: depth/DOCTYPE pre-scan of the root (SOAP) part */
 	struct gw_xmlscan xs;
@@ -60,6 +60,7 @@ struct gw_xdrreq {
 	char *scratch;
 	size_t scratch_cap;
 	/* request: attachments */
+	struct soap *domctx; /* serialises DOM subtrees; reused */
 	struct gw_xdrpart *parts;
 	size_t nparts;
 	size_t capparts;

@@ -7,19 +7,19 @@
 #include <string.h>
 
 enum {
-	S_HDRS,	   /* MIME part headers, until an empty line */
-	S_TEXT,	   /* character data */
-	S_LT,	   /* after '<' */
-	S_TAG,	   /* inside a start tag */
+	S_HDRS,    /* MIME part headers, until an empty line */
+	S_TEXT,    /* character data */
+	S_LT,      /* after '<' */
+	S_TAG,     /* inside a start tag */
 	S_TAGSL,   /* '/' inside a start tag */
-	S_DQ,	   /* "..." attribute value */
-	S_SQ,	   /* '...' attribute value */
+	S_DQ,      /* "..." attribute value */
+	S_SQ,      /* '...' attribute value */
 	S_ENDTAG,  /* inside </...> */
-	S_BANG,	   /* after "<!" */
+	S_BANG,    /* after "<!" */
 	S_COMMENT, /* <!-- ... --> */
 	S_CDATA,   /* <![CDATA[ ... ]]> */
-	S_PI,	   /* <? ... ?> */
-	S_DECL,	   /* other <!...> */
+	S_PI,      /* <? ... ?> */
+	S_DECL,    /* other <!...> */
 };
 
 void
@@ -33,7 +33,7 @@ static bool
 name_start(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-	    c == ':' || c >= 0x80;
+	       c == ':' || c >= 0x80;
 }
 
 static void

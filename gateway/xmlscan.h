@@ -27,8 +27,8 @@ struct gw_xmlscan {
 	int state;
 	unsigned depth;
 	unsigned max_depth; /* deepest element seen */
-	bool doctype;	    /* a <!DOCTYPE was seen */
-	char kw[8];	    /* the first bytes after "<!" */
+	bool doctype;       /* a <!DOCTYPE was seen */
+	char kw[8];         /* the first bytes after "<!" */
 	unsigned kwlen;
 	unsigned run; /* '-' / ']' / newline run counters */
 	char prev;

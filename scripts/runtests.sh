@@ -43,6 +43,7 @@ build() { # make args...
 }
 
 build build/dxgw build/unit build/integ
+run lint sh scripts/lint.sh
 run unit build/unit
 run integration build/integ
 build SANITIZE=1 build/san/unit

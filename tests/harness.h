@@ -51,8 +51,9 @@ char *gw_test_slurp(const char *path, size_t *len);
 		const char *a_ = (a), *b_ = (b);                               \
 		if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) {         \
 			char m_[512];                                          \
-			snprintf(m_, sizeof(m_), "%s == %s (\"%s\" vs \"%s\")", \
-			    #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");   \
+			snprintf(m_, sizeof(m_),                               \
+				 "%s == %s (\"%s\" vs \"%s\")", #a, #b,        \
+				 a_ ? a_ : "(null)", b_ ? b_ : "(null)");      \
 			gw_test_fail(__FILE__, __LINE__, m_);                  \
 		}                                                              \
 	} while (0)
@@ -62,7 +63,7 @@ char *gw_test_slurp(const char *path, size_t *len);
 		if (a_ != b_) {                                                \
 			char m_[256];                                          \
 			snprintf(m_, sizeof(m_), "%s == %s (%lld vs %lld)",    \
-			    #a, #b, a_, b_);                                   \
+				 #a, #b, a_, b_);                              \
 			gw_test_fail(__FILE__, __LINE__, m_);                  \
 		}                                                              \
 	} while (0)

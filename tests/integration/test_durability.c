@@ -28,7 +28,7 @@ client(void *arg)
 	char *env = xt_ett("Xdr_minimal_metadata.xml", j->d->url, j->msgid);
 
 	j->ok = env != NULL && xt_post(j->d, env, NULL, 0, &r) &&
-	    r.status == 200 && gw_str_has(r.body, RS_SUCCESS);
+		r.status == 200 && gw_str_has(r.body, RS_SUCCESS);
 	if (env != NULL)
 		gw_http_resp_dispose(&r);
 	free(env);
@@ -81,8 +81,8 @@ GW_TEST(durable_concurrent_restart_idempotent)
 		struct gw_store_record *rec = NULL;
 
 		CHECK_INT(gw_store_submission_find(st, "anonymous",
-			      jobs[i].msgid, &rec, &err),
-		    0);
+						   jobs[i].msgid, &rec, &err),
+			  0);
 		if (rec == NULL)
 			continue;
 		CHECK_INT(rec->ndocs, 1);
@@ -131,7 +131,7 @@ GW_TEST(durable_failure_stores_nothing)
 	free(env);
 	CHECK_INT(xt_count_submissions(&d), 0);
 	snprintf(path, sizeof(path),
-	    "find %s/spool -type f | wc -l | tr -d ' \\n'", d.dir);
+		 "find %s/spool -type f | wc -l | tr -d ' \\n'", d.dir);
 	CHECK_INT(gw_run(path, &out), 0);
 	CHECK_STR(out, "0");
 	free(out);

@@ -89,9 +89,9 @@ GW_TEST(gsoap_keepalive_memory_released)
 	before = rss_kb(d.pid);
 	req = malloc(len + 512);
 	hl = snprintf(req, 512,
-	    "POST /xdr HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\n\r\n",
-	    ct, len);
+		      "POST /xdr HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+		      "Content-Length: %zu\r\n\r\n",
+		      ct, len);
 	memcpy(req + hl, body, len);
 	fd = gw_http_connect(d.port);
 	REQUIRE(fd >= 0);
@@ -107,7 +107,7 @@ GW_TEST(gsoap_keepalive_memory_released)
 	CHECK_INT(ok, n);
 	after = rss_kb(d.pid);
 	printf("    daemon RSS %ld kB before, %ld kB after %d x 1 MiB\n",
-	    before, after, n);
+	       before, after, n);
 	CHECK(after > 0 && after - before < 40 * 1024);
 	gw_http_resp_dispose(&r);
 	free(req);
@@ -159,7 +159,8 @@ GW_TEST(gsoap_mtom_response_and_reply_headers)
 	REQUIRE(xt_post(&d, env, NULL, 0, &r));
 	CHECK(gw_str_has(r.headers, "multipart/related"));
 	CHECK(gw_str_has(r.headers, "application/xop+xml"));
-	CHECK(gw_str_has(r.body,
+	CHECK(gw_str_has(
+	    r.body,
 	    "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-bResponse"));
 	snprintf(rel, sizeof(rel), "RelatesTo>%s<", msgid);
 	CHECK(gw_str_has(r.body, rel));

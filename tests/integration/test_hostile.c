@@ -64,8 +64,8 @@ expect_fault(const struct gw_daemon *d, const char *env, const char *what)
 	CHECK(r.status == 400 || r.status == 500);
 	CHECK(gw_str_has(r.body, "Fault"));
 	if (!gw_str_has(r.body, what)) {
-		printf("    expected '%s' in: HTTP %d %.1500s\n", what, r.status,
-		    r.body);
+		printf("    expected '%s' in: HTTP %d %.1500s\n", what,
+		       r.status, r.body);
 		gw_test_fail(__FILE__, __LINE__, what);
 	}
 	gw_http_resp_dispose(&r);
@@ -76,9 +76,12 @@ GW_TEST(hostile_dtd_billion_laughs_and_xxe)
 	static const char laughs[] =
 	    "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n"
 	    " <!ENTITY lol \"lol\">\n"
-	    " <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
-	    " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
-	    " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+	    " <!ENTITY lol2 "
+	    "\"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+	    " <!ENTITY lol3 "
+	    "\"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+	    " <!ENTITY lol4 "
+	    "\"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
 	    "]>\n";
 	static const char xxe[] =
 	    "<?xml version=\"1.0\"?>\n<!DOCTYPE x [ <!ENTITY e SYSTEM "
@@ -95,7 +98,7 @@ GW_TEST(hostile_dtd_billion_laughs_and_xxe)
 	snprintf(bad, n, "%s%s", laughs, env);
 	{
 		char *t = gw_str_replace(bad, "<rim:Value>en-us</rim:Value>",
-		    "<rim:Value>&lol4;</rim:Value>");
+					 "<rim:Value>&lol4;</rim:Value>");
 
 		expect_fault(&d, t, "DTD");
 		free(t);
@@ -107,7 +110,7 @@ GW_TEST(hostile_dtd_billion_laughs_and_xxe)
 	{
 		struct gw_http_resp r;
 		char *t = gw_str_replace(bad, "<rim:Value>en-us</rim:Value>",
-		    "<rim:Value>&e;</rim:Value>");
+					 "<rim:Value>&e;</rim:Value>");
 
 		REQUIRE(xt_post(&d, t, NULL, 0, &r));
 		CHECK(gw_str_has(r.body, "DTD"));
@@ -132,15 +135,16 @@ GW_TEST(hostile_soap_addressing_faults)
 	env = valid_env(&d, NULL);
 	REQUIRE(env != NULL);
 	/* wrong wsa:Action */
-	t = gw_str_replace(env,
+	t = gw_str_replace(
+	    env,
 	    ">urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b</wsa:Action>",
 	    ">urn:ihe:iti:2007:RegistryStoredQuery</wsa:Action>");
 	expect_fault(&d, t, "ActionNotSupported");
 	free(t);
 	/* wsa:Action missing */
 	{
-		char *nomu = gw_str_replace(env,
-		    "soapenv:mustUnderstand=\"true\"", "");
+		char *nomu =
+		    gw_str_replace(env, "soapenv:mustUnderstand=\"true\"", "");
 
 		t = gw_str_replace(nomu, "wsa:Action", "wsa:NoAction");
 		expect_fault(&d, t, "MessageAddressingHeaderRequired");
@@ -164,10 +168,10 @@ GW_TEST(hostile_soap_addressing_faults)
 		REQUIRE(listen(ls, 4) == 0);
 		getsockname(ls, (struct sockaddr *)&sa, &sl);
 		snprintf(hdr, sizeof(hdr),
-		    "<wsa:ReplyTo xmlns:wsa=\"http://www.w3.org/2005/08/"
-		    "addressing\"><wsa:Address>http://127.0.0.1:%d/steal"
-		    "</wsa:Address></wsa:ReplyTo>",
-		    ntohs(sa.sin_port));
+			 "<wsa:ReplyTo xmlns:wsa=\"http://www.w3.org/2005/08/"
+			 "addressing\"><wsa:Address>http://127.0.0.1:%d/steal"
+			 "</wsa:Address></wsa:ReplyTo>",
+			 ntohs(sa.sin_port));
 		t = valid_env(&d, hdr);
 		expect_fault(&d, t, "OnlyAnonymousAddressSupported");
 		free(t);
@@ -178,11 +182,12 @@ GW_TEST(hostile_soap_addressing_faults)
 	}
 	/* SOAP 1.1 envelope */
 	t = gw_str_replace(env, "http://www.w3.org/2003/05/soap-envelope",
-	    "http://schemas.xmlsoap.org/soap/envelope/");
+			   "http://schemas.xmlsoap.org/soap/envelope/");
 	expect_fault(&d, t, "VersionMismatch");
 	free(t);
 	/* plain SOAP without MTOM packaging */
-	REQUIRE(gw_http_post(d.port,
+	REQUIRE(gw_http_post(
+	    d.port,
 	    "application/soap+xml; charset=utf-8; "
 	    "action=\"urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b\"",
 	    env, strlen(env), &r));
@@ -191,15 +196,16 @@ GW_TEST(hostile_soap_addressing_faults)
 	gw_http_resp_dispose(&r);
 	/* an unknown mustUnderstand header */
 	t = valid_env(&d, "<x:Secret xmlns:x=\"urn:x\" "
-			   "soapenv:mustUnderstand=\"true\">1</x:Secret>");
+			  "soapenv:mustUnderstand=\"true\">1</x:Secret>");
 	expect_fault(&d, t, "MustUnderstand");
 	free(t);
 	free(env);
 	/* Header after Body (NIST soap-pnr-soap-order.xml) */
 	{
-		char *s = xt_corpus("xdr/nist-toolkit/messagevalidator-testdata/"
-				    "soap-pnr-soap-order.xml",
-		    NULL);
+		char *s =
+		    xt_corpus("xdr/nist-toolkit/messagevalidator-testdata/"
+			      "soap-pnr-soap-order.xml",
+			      NULL);
 
 		REQUIRE(s != NULL);
 		REQUIRE(xt_post(&d, s, NULL, 0, &r));
@@ -210,9 +216,10 @@ GW_TEST(hostile_soap_addressing_faults)
 	}
 	/* Empty Body (NIST empty-soap-wrapper.xml) */
 	{
-		char *s = xt_corpus("xdr/nist-toolkit/messagevalidator-testdata/"
-				    "empty-soap-wrapper.xml",
-		    NULL);
+		char *s =
+		    xt_corpus("xdr/nist-toolkit/messagevalidator-testdata/"
+			      "empty-soap-wrapper.xml",
+			      NULL);
 
 		REQUIRE(s != NULL);
 		REQUIRE(xt_post(&d, s, NULL, 0, &r));
@@ -261,7 +268,8 @@ GW_TEST(hostile_mtom_parts)
 		size_t len;
 		char *body = gw_mtom_build(env, NULL, 0, ct, sizeof(ct), &len);
 		char *req = malloc(len + 1024);
-		int hl = snprintf(req, 1024,
+		int hl = snprintf(
+		    req, 1024,
 		    "POST /xdr HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
 		    "Content-Encoding: gzip\r\nContent-Length: %zu\r\n"
 		    "Connection: close\r\n\r\n",
@@ -282,8 +290,8 @@ GW_TEST(hostile_mtom_parts)
 					   "\r\n\r\n--zz\r\n\x01\x02garbage";
 
 		for (int i = 0; i < 10; i++) {
-			REQUIRE(gw_http_raw_eof(d.port, junk,
-			    sizeof(junk) - 1, &r));
+			REQUIRE(gw_http_raw_eof(d.port, junk, sizeof(junk) - 1,
+						&r));
 			CHECK(r.status != 200);
 			gw_http_resp_dispose(&r);
 		}
@@ -350,7 +358,7 @@ GW_TEST(limit_xml_depth)
 /* Pad a valid request with a header comment to exactly total bytes. */
 static char *
 sized_body(const struct gw_daemon *d, size_t total, char *ct, size_t ctlen,
-    size_t *len)
+	   size_t *len)
 {
 	char *env = valid_env(d, "<x:pad xmlns:x=\"urn:x\">PAD</x:pad>");
 	char *body = gw_mtom_build(env, NULL, 0, ct, ctlen, len);
@@ -410,7 +418,8 @@ post_with_headers(const struct gw_daemon *d, int extra, size_t valsize)
 	char *req = malloc(len + 8192 + (size_t)extra * 40 + valsize);
 	int status;
 
-	hl += (size_t)sprintf(req,
+	hl += (size_t)sprintf(
+	    req,
 	    "POST /xdr HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
 	    "Content-Length: %zu\r\nConnection: close\r\n",
 	    ct, len);
@@ -440,7 +449,7 @@ GW_TEST(limit_http_headers)
 	struct gw_daemon d;
 
 	REQUIRE(gw_daemon_start(&d, "max_http_headers = 20\n"
-				 "max_http_header_size = 4k"));
+				    "max_http_header_size = 4k"));
 	/* Host, Content-Type, Content-Length, Connection + 16 = 20 */
 	CHECK_INT(post_with_headers(&d, 16, 0), 200);
 	CHECK_INT(post_with_headers(&d, 17, 0), 431);
@@ -468,15 +477,15 @@ GW_TEST(limit_attachments)
 		fclose(f);
 	}
 	snprintf(cmd, sizeof(cmd),
-	    "build/dxgw submit --url %s --limited --from a@dxgw.test "
-	    "--to b@x.test %s %s",
-	    d.url, p[0], p[1]);
+		 "build/dxgw submit --url %s --limited --from a@dxgw.test "
+		 "--to b@x.test %s %s",
+		 d.url, p[0], p[1]);
 	CHECK_INT(gw_run(cmd, &out), 0);
 	free(out);
 	snprintf(cmd, sizeof(cmd),
-	    "build/dxgw submit --url %s --limited --from a@dxgw.test "
-	    "--to b@x.test %s %s %s",
-	    d.url, p[0], p[1], p[2]);
+		 "build/dxgw submit --url %s --limited --from a@dxgw.test "
+		 "--to b@x.test %s %s %s",
+		 d.url, p[0], p[1], p[2]);
 	CHECK_INT(gw_run(cmd, &out), 3);
 	CHECK(gw_str_has(out, "max_attachments"));
 	free(out);
@@ -510,9 +519,9 @@ GW_TEST(limit_request_time)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	REQUIRE(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
 	hl = snprintf(head, sizeof(head),
-	    "POST /xdr HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\n\r\n",
-	    ct, len);
+		      "POST /xdr HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n"
+		      "Content-Length: %zu\r\n\r\n",
+		      ct, len);
 	send(fd, head, (size_t)hl, MSG_NOSIGNAL);
 	t0 = time(NULL);
 	for (size_t i = 0; i < len && time(NULL) - t0 < 8; i++) {

@@ -4,10 +4,10 @@
  * ExpectedStatus / ExpectedErrorCode asserted exactly.
  *
  * The toolkit builds the SOAP/MTOM envelope itself, converts its ebRS 2.1
- * test metadata to ebRS 3.0 (nistconv.c) and assigns uniqueIds at run time (the metadata carries placeholders such as "Document01");
- * this test does the same. The toolkit's Document Recipient needs no
- * routing, a HISP does: like ETT, the envelope carries a Direct
- * addressBlock.
+ * test metadata to ebRS 3.0 (nistconv.c) and assigns uniqueIds at run time (the
+ * metadata carries placeholders such as "Document01"); this test does the same.
+ * The toolkit's Document Recipient needs no routing, a HISP does: like ETT, the
+ * envelope carries a Direct addressBlock.
  */
 #include "harness.h"
 
@@ -84,8 +84,7 @@ assign_unique_ids(const char *xml)
 static void
 run_plan(const struct gw_daemon *d, const char *step)
 {
-	char rel[512], *plan, *md_name, *md, *md2, *env, *exp_status,
-	    *exp_code;
+	char rel[512], *plan, *md_name, *md, *md2, *env, *exp_status, *exp_code;
 	struct gw_mtom_part parts[8];
 	char *docs[8] = {0};
 	char docs_xml[2048] = "";
@@ -109,7 +108,7 @@ run_plan(const struct gw_daemon *d, const char *step)
 	REQUIRE(md != NULL && exp_status != NULL);
 	/* <Document id="Document01">my_document.txt</Document> ... */
 	while (n < 8 && (cursor = strstr(cursor ? cursor : plan,
-			     "<Document id=\"")) != NULL) {
+					 "<Document id=\"")) != NULL) {
 		const char *id = cursor + 14;
 		const char *q = strchr(id, '"');
 		const char *fs = strchr(q, '>') + 1;
@@ -117,7 +116,7 @@ run_plan(const struct gw_daemon *d, const char *step)
 		int w;
 
 		snprintf(rel, sizeof(rel), "%s/%s/%.*s", TK, step,
-		    (int)(fe - fs), fs);
+			 (int)(fe - fs), fs);
 		docs[n] = xt_corpus(rel, &dl);
 		REQUIRE(docs[n] != NULL);
 		snprintf(cids[n], sizeof(cids[n]), "doc%zu@nist.test", n);
@@ -127,10 +126,10 @@ run_plan(const struct gw_daemon *d, const char *step)
 		parts[n].len = dl;
 		w = (int)strlen(docs_xml);
 		snprintf(docs_xml + w, sizeof(docs_xml) - (size_t)w,
-		    "<xdsb:Document id=\"%.*s\"><xop:Include "
-		    "xmlns:xop=\"http://www.w3.org/2004/08/xop/include\" "
-		    "href=\"cid:%s\"/></xdsb:Document>",
-		    (int)(q - id), id, cids[n]);
+			 "<xdsb:Document id=\"%.*s\"><xop:Include "
+			 "xmlns:xop=\"http://www.w3.org/2004/08/xop/include\" "
+			 "href=\"cid:%s\"/></xdsb:Document>",
+			 (int)(q - id), id, cids[n]);
 		n++;
 		cursor = fe;
 	}
@@ -155,12 +154,13 @@ run_plan(const struct gw_daemon *d, const char *step)
 		free(v3);
 	}
 	xt_msgid(msgid);
-	env = xt_envelope(md2, docs_xml, d->url, msgid,
-	    "sender@direct.dxgw.test", "recipient@direct.other.test");
+	env =
+	    xt_envelope(md2, docs_xml, d->url, msgid, "sender@direct.dxgw.test",
+			"recipient@direct.other.test");
 	REQUIRE(env != NULL);
 	REQUIRE(xt_post(d, env, parts, n, &r));
 	printf("    %s: expected %s%s%s, HTTP %d\n", step, exp_status,
-	    exp_code ? " " : "", exp_code ? exp_code : "", r.status);
+	       exp_code ? " " : "", exp_code ? exp_code : "", r.status);
 	CHECK_INT(r.status, 200);
 	if (strcmp(exp_status, "Success") == 0) {
 		CHECK(gw_str_has(r.body, RS_SUCCESS));
@@ -186,9 +186,11 @@ run_plan(const struct gw_daemon *d, const char *step)
 
 GW_TEST(xdr_nist_testkit_plans)
 {
-	static const char *const steps[] = {"12371/submit", "12373/submit",
-	    "12375/submit", "12376/submit", "11966/submit", "11979/submit",
-	    "11981/submit", "11981/submit_uppercase_hash",
+	static const char *const steps[] = {
+	    "12371/submit",          "12373/submit",
+	    "12375/submit",          "12376/submit",
+	    "11966/submit",          "11979/submit",
+	    "11981/submit",          "11981/submit_uppercase_hash",
 	    "11981/submit_bad_hash", "11981/submit_bad_size"};
 	struct gw_daemon d;
 
@@ -242,11 +244,12 @@ run_raw(const struct gw_daemon *d, const char *step)
 	}
 	{
 		const char *close = strstr(body, "</soapenv:Header>")
-		    ? "</soapenv:Header>"
-		    : "</s:Header>";
+					? "</soapenv:Header>"
+					: "</s:Header>";
 		char rep[512];
 
-		snprintf(rep, sizeof(rep),
+		snprintf(
+		    rep, sizeof(rep),
 		    "<direct:addressBlock "
 		    "xmlns:direct=\"urn:direct:addressing\">"
 		    "<direct:from>mailto:sender@direct.dxgw.test</direct:from>"
@@ -258,9 +261,8 @@ run_raw(const struct gw_daemon *d, const char *step)
 	REQUIRE(gw_http_post(d->port, ct, b2, strlen(b2), &r));
 	printf("    %s: expected %s, HTTP %d\n", step, status, r.status);
 	CHECK_INT(r.status, 200);
-	CHECK(gw_str_has(r.body, strcmp(status, "Success") == 0
-		? RS_SUCCESS
-		: RS_FAILURE));
+	CHECK(gw_str_has(r.body, strcmp(status, "Success") == 0 ? RS_SUCCESS
+								: RS_FAILURE));
 	if (gw_test_failed())
 		printf("%.3000s\n", r.body);
 	gw_http_resp_dispose(&r);

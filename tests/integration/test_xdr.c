@@ -33,7 +33,7 @@ submit(const struct gw_daemon *d, const char *args, char **out)
 	char cmd[4096];
 
 	snprintf(cmd, sizeof(cmd), "build/dxgw submit --url %s %s", d->url,
-	    args);
+		 args);
 	return gw_run(cmd, out);
 }
 
@@ -48,26 +48,29 @@ GW_TEST(xdr_submit_full_metadata_ccda)
 
 	if (!up(&d, NULL))
 		return;
-	snprintf(args, sizeof(args),
+	snprintf(
+	    args, sizeof(args),
 	    "--from dr.a@direct.dxgw.test --to dr.b@direct.other.test "
 	    "--facility-code \"OF^2.16.840.1.113883.5.11^Outpatient facility\" "
-	    "--practice-code \"408443003^2.16.840.1.113883.6.96^General medical "
+	    "--practice-code \"408443003^2.16.840.1.113883.6.96^General "
+	    "medical "
 	    "practice\" "
 	    "--message-id urn:uuid:6e1c1a4e-2f6a-4a59-9a3e-7f0d5c3b9a01 "
 	    "%s/%s",
 	    gw_test_corpus(), CCD);
 	CHECK_INT(submit(&d, args, &out), 0);
 	CHECK(gw_str_has(out, "status: Success"));
-	CHECK(gw_str_has(out,
-	    "relates-to: urn:uuid:6e1c1a4e-2f6a-4a59-9a3e-7f0d5c3b9a01"));
+	CHECK(gw_str_has(
+	    out, "relates-to: urn:uuid:6e1c1a4e-2f6a-4a59-9a3e-7f0d5c3b9a01"));
 	free(out);
 	snprintf(spec, sizeof(spec), "sqlite:%s", d.db);
 	snprintf(spool, sizeof(spool), "%s/spool", d.dir);
 	REQUIRE(gw_store_open(spec, spool, &st, &err) == 0);
-	CHECK_INT(gw_store_submission_find(st, "anonymous",
+	CHECK_INT(gw_store_submission_find(
+		      st, "anonymous",
 		      "urn:uuid:6e1c1a4e-2f6a-4a59-9a3e-7f0d5c3b9a01", &rec,
 		      &err),
-	    0);
+		  0);
 	if (rec != NULL) {
 		CHECK_STR(rec->sender, "dr.a@direct.dxgw.test");
 		CHECK_INT(rec->nrecipients, 1);
@@ -80,7 +83,8 @@ GW_TEST(xdr_submit_full_metadata_ccda)
 			char *orig = xt_corpus(CCD, &a);
 			char *kept = gw_test_slurp(rec->docs[0].path, &b);
 
-			CHECK(orig && kept && a == b && memcmp(orig, kept, a) == 0);
+			CHECK(orig && kept && a == b &&
+			      memcmp(orig, kept, a) == 0);
 			free(orig);
 			free(kept);
 		}
@@ -110,7 +114,8 @@ GW_TEST(xdr_submit_limited_multi_doc_multi_recipient)
 	f = fopen(p2, "w");
 	fputs("%PDF-1.4 not really\n", f);
 	fclose(f);
-	snprintf(args, sizeof(args),
+	snprintf(
+	    args, sizeof(args),
 	    "--limited --from a@direct.dxgw.test --to b@x.test --to c@y.test "
 	    "--to b@x.test %s %s %s/%s",
 	    p1, p2, gw_test_corpus(), CCD);
@@ -120,7 +125,7 @@ GW_TEST(xdr_submit_limited_multi_doc_multi_recipient)
 	CHECK_INT(xt_count_submissions(&d), 1);
 	/* Full metadata for a plain file needs the codes: a local error. */
 	snprintf(args, sizeof(args),
-	    "--from a@direct.dxgw.test --to b@x.test %s", p1);
+		 "--from a@direct.dxgw.test --to b@x.test %s", p1);
 	CHECK_INT(submit(&d, args, &out), 2);
 	CHECK(gw_str_has(out, "metadata"));
 	free(out);
@@ -139,16 +144,26 @@ struct ett_case {
 static const struct ett_case ett_cases[] = {
     {"Xdr_full_metadata.xml", true, {NULL}, false},
     {"Xdr_minimal_metadata.xml", true, {NULL}, false},
-    {"negative_missing_metadata_elements1.xml", false,
-	{"XDSRegistryMetadataError"}, false},
-    {"negative_missing_metadata_elements2.xml", false,
-	{"XDSRegistryMetadataError"}, false},
-    {"negative_missing_metadata_elements4.xml", false,
-	{"XDSRegistryMetadataError", "XDSMissingDocumentMetadata"}, false},
-    {"negative_missing_metadata_elements5.xml", false,
-	{"XDSRegistryMetadataError"}, false},
-    {"negative_missing_metadata_elements_old.xml", false,
-	{"XDSRegistryMetadataError"}, false},
+    {"negative_missing_metadata_elements1.xml",
+     false,
+     {"XDSRegistryMetadataError"},
+     false},
+    {"negative_missing_metadata_elements2.xml",
+     false,
+     {"XDSRegistryMetadataError"},
+     false},
+    {"negative_missing_metadata_elements4.xml",
+     false,
+     {"XDSRegistryMetadataError", "XDSMissingDocumentMetadata"},
+     false},
+    {"negative_missing_metadata_elements5.xml",
+     false,
+     {"XDSRegistryMetadataError"},
+     false},
+    {"negative_missing_metadata_elements_old.xml",
+     false,
+     {"XDSRegistryMetadataError"},
+     false},
     {"negative_bad_soap.xml", false, {NULL}, true},
 };
 
@@ -185,15 +200,16 @@ GW_TEST(xdr_ett_templates)
 		} else {
 			CHECK_INT(r.status, 200);
 			CHECK(gw_str_has(r.body,
-			    c->success ? RS_SUCCESS : RS_FAILURE));
-			CHECK(gw_str_has(r.body,
-			    "ProvideAndRegisterDocumentSet-bResponse"));
+					 c->success ? RS_SUCCESS : RS_FAILURE));
+			CHECK(gw_str_has(
+			    r.body, "ProvideAndRegisterDocumentSet-bResponse"));
 			for (int k = 0; k < 3 && c->codes[k]; k++)
 				if (xt_count_code(r.body, c->codes[k]) < 1) {
-					printf("    %s: expected %s in:\n%.2000s\n",
-					    c->file, c->codes[k], r.body);
+					printf("    %s: expected %s "
+					       "in:\n%.2000s\n",
+					       c->file, c->codes[k], r.body);
 					gw_test_fail(__FILE__, __LINE__,
-					    c->codes[k]);
+						     c->codes[k]);
 				}
 			if (c->success && !gw_str_has(r.body, RS_SUCCESS))
 				printf("%.3000s\n", r.body);
@@ -243,19 +259,19 @@ GW_TEST(xdr_ett_missing_direct_block_routes_by_metadata)
 	snprintf(spool, sizeof(spool), "%s/spool", d.dir);
 	REQUIRE(gw_store_open(spec, spool, &st, &err) == 0);
 	CHECK_INT(gw_store_submission_find(st, "anonymous", msgid, &rec, &err),
-	    0);
+		  0);
 	if (rec != NULL) {
 		CHECK_STR(rec->sender, "john.doe@healthcare.example.org");
 		CHECK_INT(rec->nrecipients, 1);
 		if (rec->nrecipients == 1)
 			CHECK_STR(rec->recipients[0].address,
-			    "mwel@healthcare.example.org");
+				  "mwel@healthcare.example.org");
 	}
 	gw_store_record_free(rec);
 	gw_store_close(st);
 
 	noroute = gw_str_replace(env, "name=\"intendedRecipient\"",
-	    "name=\"x-no-intendedRecipient\"");
+				 "name=\"x-no-intendedRecipient\"");
 	free(env);
 	{
 		char msgid2[64];

@@ -33,9 +33,9 @@ static unsigned ett_seq;
 char *
 xt_ett(const char *name, const char *url, const char *msgid)
 {
-	static const char *const keys[] = {"#DIRECT_FROM#", "#DIRECT_TO#",
-	    "#WSA_TO#", "#MESSAGE_ID#", "#UNIQUE_ID_SS#", "#PATIENT_ID#",
-	    "#ENTRY_UUID#", "#UNIQUE_ID#"};
+	static const char *const keys[] = {
+	    "#DIRECT_FROM#",  "#DIRECT_TO#",  "#WSA_TO#",     "#MESSAGE_ID#",
+	    "#UNIQUE_ID_SS#", "#PATIENT_ID#", "#ENTRY_UUID#", "#UNIQUE_ID#"};
 	char path[512], mid[64], oid[64], entry[64];
 	const char *vals[8];
 	char serial[32];
@@ -59,8 +59,7 @@ xt_ett(const char *name, const char *url, const char *msgid)
 	vals[5] = "8273645^^^&amp;1.3.6.1.4.1.21367.13.20.1000&amp;ISO";
 	vals[6] = entry;
 	/* ETT appends a serial number to a fixed OID root. */
-	snprintf(serial, sizeof(serial), "%u%u", (unsigned)getpid(),
-	    ++ett_seq);
+	snprintf(serial, sizeof(serial), "%u%u", (unsigned)getpid(), ++ett_seq);
 	vals[7] = serial;
 	for (size_t i = 0; i < 8; i++) {
 		t = gw_str_replace(s, keys[i], vals[i]);
@@ -72,7 +71,7 @@ xt_ett(const char *name, const char *url, const char *msgid)
 
 bool
 xt_post(const struct gw_daemon *d, const char *env,
-    const struct gw_mtom_part *parts, size_t nparts, struct gw_http_resp *r)
+	const struct gw_mtom_part *parts, size_t nparts, struct gw_http_resp *r)
 {
 	char ct[512];
 	size_t len;
@@ -84,8 +83,8 @@ xt_post(const struct gw_daemon *d, const char *env,
 }
 
 bool
-xt_post_with_doc(const struct gw_daemon *d, const char *env,
-    const char *doc, size_t doclen, struct gw_http_resp *r)
+xt_post_with_doc(const struct gw_daemon *d, const char *env, const char *doc,
+		 size_t doclen, struct gw_http_resp *r)
 {
 	struct gw_mtom_part parts[16];
 	char cids[16][256];
@@ -112,7 +111,7 @@ xt_post_with_doc(const struct gw_daemon *d, const char *env,
 
 char *
 xt_envelope(const char *sor, const char *docs_xml, const char *url,
-    const char *msgid, const char *from, const char *to)
+	    const char *msgid, const char *from, const char *to)
 {
 	const char *body = sor;
 	char *out;
@@ -128,8 +127,10 @@ xt_envelope(const char *sor, const char *docs_xml, const char *url,
 	}
 	cap = strlen(body) + strlen(docs_xml) + 4096;
 	out = malloc(cap);
-	n = snprintf(out, cap,
-	    "<soapenv:Envelope xmlns:soapenv=\"http://www.w3.org/2003/05/soap-envelope\" "
+	n = snprintf(
+	    out, cap,
+	    "<soapenv:Envelope "
+	    "xmlns:soapenv=\"http://www.w3.org/2003/05/soap-envelope\" "
 	    "xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">"
 	    "<soapenv:Header>"
 	    "%s%s%s%s%s"
@@ -142,14 +143,14 @@ xt_envelope(const char *sor, const char *docs_xml, const char *url,
 	    "xmlns:xdsb=\"urn:ihe:iti:xds-b:2007\">%s%s"
 	    "</xdsb:ProvideAndRegisterDocumentSetRequest>"
 	    "</soapenv:Body></soapenv:Envelope>",
-	    from ? "<direct:addressBlock xmlns:direct=\"urn:direct:addressing\" "
-		   "soapenv:role=\"urn:direct:addressing:destination\" "
-		   "soapenv:relay=\"true\"><direct:from>mailto:"
-		 : "",
-	    from ? from : "",
-	    from ? "</direct:from><direct:to>mailto:" : "", from ? to : "",
-	    from ? "</direct:to></direct:addressBlock>" : "", url, msgid,
-	    body, docs_xml);
+	    from
+		? "<direct:addressBlock xmlns:direct=\"urn:direct:addressing\" "
+		  "soapenv:role=\"urn:direct:addressing:destination\" "
+		  "soapenv:relay=\"true\"><direct:from>mailto:"
+		: "",
+	    from ? from : "", from ? "</direct:from><direct:to>mailto:" : "",
+	    from ? to : "", from ? "</direct:to></direct:addressBlock>" : "",
+	    url, msgid, body, docs_xml);
 	if (n < 0 || (size_t)n >= cap) {
 		free(out);
 		return NULL;

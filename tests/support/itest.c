@@ -43,7 +43,7 @@ spawn(struct gw_daemon *d)
 			dup2(logfd, 2);
 		close(pfd[0]);
 		execl("build/dxgw", "dxgw", "serve", "-c", d->conf,
-		    (char *)NULL);
+		      (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -75,9 +75,9 @@ spawn(struct gw_daemon *d)
 		return false;
 	}
 	snprintf(d->url, sizeof(d->url), "%s://127.0.0.1:%d/xdr",
-	    strncmp(line, "dxgw: listening on https", 24) == 0 ? "https"
-							       : "http",
-	    d->port);
+		 strncmp(line, "dxgw: listening on https", 24) == 0 ? "https"
+								    : "http",
+		 d->port);
 	return true;
 }
 
@@ -93,7 +93,8 @@ gw_daemon_start(struct gw_daemon *d, const char *extra_conf)
 	f = fopen(d->conf, "w");
 	if (f == NULL)
 		return false;
-	fprintf(f,
+	fprintf(
+	    f,
 	    "listen = 127.0.0.1:0\nstore = sqlite:%s\nspool_dir = %s/spool\n"
 	    "workers = 8\nlog_level = info\n%s\n",
 	    d->db, d->dir, extra_conf ? extra_conf : "");
@@ -132,7 +133,7 @@ bool
 gw_daemon_alive(const struct gw_daemon *d)
 {
 	return d->pid > 0 && kill(d->pid, 0) == 0 &&
-	    waitpid(d->pid, NULL, WNOHANG) == 0;
+	       waitpid(d->pid, NULL, WNOHANG) == 0;
 }
 
 int
@@ -157,7 +158,7 @@ gw_http_connect(int port)
 
 static bool
 http_raw(int port, const void *req, size_t len, bool half_close,
-    struct gw_http_resp *resp)
+	 struct gw_http_resp *resp)
 {
 	const char *p = req;
 	size_t cap = 65536, n = 0;
@@ -225,14 +226,14 @@ gw_http_raw(int port, const void *req, size_t len, struct gw_http_resp *resp)
 
 bool
 gw_http_raw_eof(int port, const void *req, size_t len,
-    struct gw_http_resp *resp)
+		struct gw_http_resp *resp)
 {
 	return http_raw(port, req, len, true, resp);
 }
 
 bool
-gw_http_post(int port, const char *content_type, const void *body,
-    size_t len, struct gw_http_resp *resp)
+gw_http_post(int port, const char *content_type, const void *body, size_t len,
+	     struct gw_http_resp *resp)
 {
 	char head[1024];
 	char *req;
@@ -240,10 +241,10 @@ gw_http_post(int port, const char *content_type, const void *body,
 	bool ok;
 
 	hl = snprintf(head, sizeof(head),
-	    "POST /xdr HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n",
-	    port, content_type, len);
+		      "POST /xdr HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+		      "Content-Type: %s\r\nContent-Length: %zu\r\n"
+		      "Connection: close\r\n\r\n",
+		      port, content_type, len);
 	req = malloc((size_t)hl + len);
 	memcpy(req, head, (size_t)hl);
 	memcpy(req + hl, body, len);
@@ -275,7 +276,7 @@ append(char **buf, size_t *len, size_t *cap, const void *p, size_t n)
 
 char *
 gw_mtom_build(const char *envelope, const struct gw_mtom_part *parts,
-    size_t nparts, char *ct, size_t ctlen, size_t *len)
+	      size_t nparts, char *ct, size_t ctlen, size_t *len)
 {
 	static const char b[] = "MIMEBoundary_dxgw_test_4b1f0e";
 	char *out = NULL;
@@ -283,7 +284,8 @@ gw_mtom_build(const char *envelope, const struct gw_mtom_part *parts,
 	char h[512];
 	int hl;
 
-	hl = snprintf(h, sizeof(h),
+	hl = snprintf(
+	    h, sizeof(h),
 	    "--%s\r\nContent-Type: application/xop+xml; charset=UTF-8; "
 	    "type=\"application/soap+xml\"\r\n"
 	    "Content-Transfer-Encoding: binary\r\n"
@@ -293,17 +295,18 @@ gw_mtom_build(const char *envelope, const struct gw_mtom_part *parts,
 	append(&out, &n, &cap, envelope, strlen(envelope));
 	for (size_t i = 0; i < nparts; i++) {
 		hl = snprintf(h, sizeof(h),
-		    "\r\n--%s\r\nContent-Type: %s\r\n"
-		    "Content-Transfer-Encoding: binary\r\n"
-		    "Content-ID: <%s>\r\n\r\n",
-		    b, parts[i].type ? parts[i].type : "text/xml",
-		    parts[i].cid);
+			      "\r\n--%s\r\nContent-Type: %s\r\n"
+			      "Content-Transfer-Encoding: binary\r\n"
+			      "Content-ID: <%s>\r\n\r\n",
+			      b, parts[i].type ? parts[i].type : "text/xml",
+			      parts[i].cid);
 		append(&out, &n, &cap, h, (size_t)hl);
 		append(&out, &n, &cap, parts[i].data, parts[i].len);
 	}
 	hl = snprintf(h, sizeof(h), "\r\n--%s--\r\n", b);
 	append(&out, &n, &cap, h, (size_t)hl);
-	snprintf(ct, ctlen,
+	snprintf(
+	    ct, ctlen,
 	    "multipart/related; boundary=\"%s\"; type=\"application/xop+xml\"; "
 	    "start=\"<root.message@dxgw.test>\"; "
 	    "start-info=\"application/soap+xml\"; "
@@ -364,8 +367,7 @@ gw_run(const char *cmd, char **out)
 }
 
 bool
-gw_http_exchange(int fd, const void *req, size_t len,
-    struct gw_http_resp *resp)
+gw_http_exchange(int fd, const void *req, size_t len, struct gw_http_resp *resp)
 {
 	const char *p = req;
 	char *buf = malloc(65536 + 1);
@@ -388,11 +390,11 @@ gw_http_exchange(int fd, const void *req, size_t len,
 			buf[n] = '\0';
 			eoh = strstr(buf, "\r\n\r\n");
 			if (eoh != NULL) {
-				const char *cl = strcasestr(buf,
-				    "\r\nContent-Length:");
+				const char *cl =
+				    strcasestr(buf, "\r\nContent-Length:");
 
 				need = (size_t)(eoh + 4 - buf) +
-				    (cl ? strtoul(cl + 17, NULL, 10) : 0);
+				       (cl ? strtoul(cl + 17, NULL, 10) : 0);
 			}
 		}
 		if (eoh != NULL && n >= need)

@@ -17,7 +17,7 @@
 struct gw_daemon {
 	pid_t pid;
 	int port;
-	char dir[256];	/* state: dxgw.conf, dxgw.db, spool/, dxgw.log */
+	char dir[256]; /* state: dxgw.conf, dxgw.db, spool/, dxgw.log */
 	char conf[320];
 	char db[320];
 	char url[128];
@@ -41,18 +41,18 @@ struct gw_http_resp {
 
 /* Send raw bytes, read the response until Content-Length/close. */
 bool gw_http_raw(int port, const void *req, size_t len,
-    struct gw_http_resp *resp);
+		 struct gw_http_resp *resp);
 /* The same, then half-close: for truncated requests. */
 bool gw_http_raw_eof(int port, const void *req, size_t len,
-    struct gw_http_resp *resp);
+		     struct gw_http_resp *resp);
 /* POST path with the content type and body (HTTP/1.1, Connection: close). */
 bool gw_http_post(int port, const char *content_type, const void *body,
-    size_t len, struct gw_http_resp *resp);
+		  size_t len, struct gw_http_resp *resp);
 void gw_http_resp_dispose(struct gw_http_resp *resp);
 /* A kept-alive connection: one request, then exactly one response. */
 int gw_http_connect(int port);
 bool gw_http_exchange(int fd, const void *req, size_t len,
-    struct gw_http_resp *resp);
+		      struct gw_http_resp *resp);
 
 struct gw_mtom_part {
 	const char *cid; /* without <> */
@@ -66,7 +66,7 @@ struct gw_mtom_part {
  * a malloc'ed body and writes the Content-Type header value to ct.
  */
 char *gw_mtom_build(const char *envelope, const struct gw_mtom_part *parts,
-    size_t nparts, char *ct, size_t ctlen, size_t *len);
+		    size_t nparts, char *ct, size_t ctlen, size_t *len);
 
 /* Replace every occurrence of from with to; returns a new string. */
 char *gw_str_replace(const char *s, const char *from, const char *to);

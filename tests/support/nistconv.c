@@ -62,7 +62,7 @@ gw_test_nist_v3(const char *xml, size_t len, size_t *outlen)
 		return res;
 	}
 	xsl_doc = xmlReadMemory(v2_to_v3, (int)strlen(v2_to_v3), NULL, NULL,
-	    XML_PARSE_NONET);
+				XML_PARSE_NONET);
 	xsl = xsl_doc ? xsltParseStylesheetDoc(xsl_doc) : NULL;
 	in = xmlReadMemory(xml, (int)len, NULL, NULL, XML_PARSE_NONET);
 	out = xsl != NULL && in != NULL ? xsltApplyStylesheet(xsl, in, NULL)

@@ -35,7 +35,8 @@ GW_TEST(err_set_prefix)
 	struct gw_err e;
 
 	gw_err_clear(&e);
-	CHECK_INT(gw_err_set(&e, GW_ETEMP, "4.3.0", "disk %s", "full"), GW_ETEMP);
+	CHECK_INT(gw_err_set(&e, GW_ETEMP, "4.3.0", "disk %s", "full"),
+		  GW_ETEMP);
 	CHECK(e.temp);
 	gw_err_prefix(&e, "spool");
 	CHECK_STR(e.msg, "spool: disk full");

@@ -22,11 +22,12 @@ GW_TEST(config_load_values)
 {
 	struct gw_config c;
 	struct gw_err e;
-	const char *p = write_conf("# comment\n\nlisten = 127.0.0.1:0\n"
-				   "max_request_size = 2M\nio_timeout = 2m\n"
-				   "log_syslog = yes\ntls_client_auth = none\n"
-				   "client_allow = CN=ehr1 @a.example, b@c.example\n"
-				   "client_allow = anonymous *\n");
+	const char *p =
+	    write_conf("# comment\n\nlisten = 127.0.0.1:0\n"
+		       "max_request_size = 2M\nio_timeout = 2m\n"
+		       "log_syslog = yes\ntls_client_auth = none\n"
+		       "client_allow = CN=ehr1 @a.example, b@c.example\n"
+		       "client_allow = anonymous *\n");
 
 	gw_config_defaults(&c);
 	CHECK_INT(gw_config_load(&c, p, &e), 0);

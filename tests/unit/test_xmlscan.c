@@ -36,11 +36,11 @@ GW_TEST(xmlscan_doctype_and_mime_headers)
 
 	s = scan("<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"b\">]>"
 		 "<x>&a;</x>",
-	    false, 3);
+		 false, 3);
 	CHECK(s.doctype);
 	s = scan("Content-Type: application/xop+xml\r\n"
 		 "Content-ID: <root@x>\r\n\r\n<a><b/></a>",
-	    true, 5);
+		 true, 5);
 	CHECK_INT(s.max_depth, 2);
 	CHECK(!s.doctype);
 	s = scan("Content-ID: <root@x>\n\n<a><!-- x --></a>", true, 2);

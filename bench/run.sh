@@ -1,0 +1,65 @@
+#!/bin/sh
+# make bench: dxgw against a bare gSOAP server on loopback.
+# For 10 KB, 100 KB and 1 MB documents with 1, 4 and 16 concurrent
+# keep-alive clients: submissions per second, median and p99 latency;
+# the ratio dxgw / bare; and dxgw's peak RSS (VmHWM). dxgw runs with its
+# durable commit (SQLite WAL + fsync, spool fsync) in build/bench-run.
+set -eu
+cd "$(dirname "$0")/.."
+make -s build/dxgw build/bench/loadgen build/bench/baresrv
+R=build/bench-run
+rm -rf "$R"
+mkdir -p "$R"
+cat >"$R/dxgw.conf" <<CONF
+listen = 127.0.0.1:0
+store = sqlite:$PWD/$R/dxgw.db
+spool_dir = $PWD/$R/spool
+workers = 16
+log_level = warning
+CONF
+
+port_of() { # file -> port printed by the server
+	for _ in $(seq 1 50); do
+		p=$(sed -n 's/.*:\([0-9][0-9]*\)\(\/xdr\)\{0,1\}$/\1/p;s/.*port \([0-9]*\)$/\1/p' "$1" | head -1)
+		[ -n "$p" ] && { echo "$p"; return; }
+		sleep 0.1
+	done
+	echo "no port in $1" >&2
+	exit 1
+}
+
+build/dxgw serve -c "$R/dxgw.conf" >"$R/dxgw.out" 2>"$R/dxgw.log" &
+DXGW=$!
+build/bench/baresrv 0 16 >"$R/bare.out" 2>&1 &
+BARE=$!
+trap 'kill $DXGW $BARE 2>/dev/null || true' EXIT
+DP=$(port_of "$R/dxgw.out")
+BP=$(port_of "$R/bare.out")
+
+count() { # size clients -> number of requests
+	case $1 in
+	10240) echo $((600 * 1)) ;;
+	102400) echo 400 ;;
+	*) echo 128 ;;
+	esac
+}
+
+printf '%-8s %-7s | %-28s | %-28s | %s\n' size clients \
+    "dxgw rps / median / p99 ms" "bare gSOAP rps / median / p99" ratio
+for size in 10240 102400 1048576; do
+	for c in 1 4 16; do
+		n=$(count $size)
+		d=$(build/bench/loadgen "$DP" $size $c "$n")
+		b=$(build/bench/loadgen "$BP" $size $c "$n")
+		drps=$(echo "$d" | sed 's/.*rps=\([0-9.]*\).*/\1/')
+		brps=$(echo "$b" | sed 's/.*rps=\([0-9.]*\).*/\1/')
+		fmt() { echo "$1" | sed 's/rps=\([0-9.]*\) median_ms=\([0-9.]*\) p99_ms=\([0-9.]*\).*/\1 \/ \2 \/ \3/'; }
+		printf '%-8s %-7s | %-28s | %-28s | %s\n' $size $c \
+		    "$(fmt "$d")" "$(fmt "$b")" \
+		    "$(awk -v a="$drps" -v b="$brps" 'BEGIN { printf("%.2f", (b > 0) ? a / b : 0) }')"
+		case "$d$b" in *failed=0*failed=0*) ;; *) echo "  failures: dxgw[$d] bare[$b]" ;; esac
+	done
+done
+echo "dxgw peak RSS (VmHWM): $(grep VmHWM /proc/$DXGW/status | awk '{print $2, $3}')"
+echo "bare peak RSS (VmHWM): $(grep VmHWM /proc/$BARE/status | awk '{print $2, $3}')"
+echo "submissions stored: $(sqlite3 "$R/dxgw.db" 'select count(*) from submissions')"
