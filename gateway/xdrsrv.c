@@ -706,8 +706,11 @@ gw_xdrsrv_free(struct gw_xdrsrv *srv)
 {
 	if (srv == NULL)
 		return;
-	if (srv->master != NULL)
+	if (srv->master != NULL) {
+		soap_destroy(srv->master);
+		soap_end(srv->master);
 		soap_free(srv->master);
+	}
 	free(srv->q);
 	pthread_mutex_destroy(&srv->mu);
 	pthread_cond_destroy(&srv->cv);

@@ -46,8 +46,10 @@ build build/dxgw build/unit build/integ
 run lint sh scripts/lint.sh
 run unit build/unit
 run integration build/integ
-build SANITIZE=1 build/san/unit
+build SANITIZE=1 build/san/unit build/san/dxgw
 ASAN_OPTIONS=detect_leaks=1 run unit-asan build/san/unit
+# The daemon and the client under ASan/UBSan, driven by the same tests.
+GW_DXGW=build/san/dxgw ASAN_OPTIONS=detect_leaks=1 run integration-asan build/integ
 [ "$total_f" -ne 0 ] && rc=1
 echo "$total_p passed, $total_f failed"
 exit $rc

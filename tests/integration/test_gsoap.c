@@ -108,7 +108,9 @@ GW_TEST(gsoap_keepalive_memory_released)
 	after = rss_kb(d.pid);
 	printf("    daemon RSS %ld kB before, %ld kB after %d x 1 MiB\n",
 	       before, after, n);
-	CHECK(after > 0 && after - before < 40 * 1024);
+	/* ASan's quarantine keeps freed memory: RSS says nothing there. */
+	if (strstr(gw_dxgw(), "/san/") == NULL)
+		CHECK(after > 0 && after - before < 40 * 1024);
 	gw_http_resp_dispose(&r);
 	free(req);
 	free(body);

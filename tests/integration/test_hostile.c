@@ -477,15 +477,15 @@ GW_TEST(limit_attachments)
 		fclose(f);
 	}
 	snprintf(cmd, sizeof(cmd),
-		 "build/dxgw submit --url %s --limited --from a@dxgw.test "
+		 "%s submit --url %s --limited --from a@dxgw.test "
 		 "--to b@x.test %s %s",
-		 d.url, p[0], p[1]);
+		 gw_dxgw(), d.url, p[0], p[1]);
 	CHECK_INT(gw_run(cmd, &out), 0);
 	free(out);
 	snprintf(cmd, sizeof(cmd),
-		 "build/dxgw submit --url %s --limited --from a@dxgw.test "
+		 "%s submit --url %s --limited --from a@dxgw.test "
 		 "--to b@x.test %s %s %s",
-		 d.url, p[0], p[1], p[2]);
+		 gw_dxgw(), d.url, p[0], p[1], p[2]);
 	CHECK_INT(gw_run(cmd, &out), 3);
 	CHECK(gw_str_has(out, "max_attachments"));
 	free(out);

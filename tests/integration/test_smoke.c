@@ -3,9 +3,15 @@
 
 #include <stdlib.h>
 
+#include "itest.h"
+
 GW_TEST(binary_usage)
 {
-	int rc = system("build/dxgw --help >/dev/null 2>&1");
+	char cmd[512];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "%s --help >/dev/null 2>&1", gw_dxgw());
+	rc = system(cmd);
 
 	CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
 }

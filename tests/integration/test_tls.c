@@ -34,10 +34,11 @@ submit(const char *url, const char *cert, const char *from, char **out)
 	char cmd[2048];
 
 	snprintf(cmd, sizeof(cmd),
-		 "build/dxgw submit --url %s --ca %s/ca.pem %s%s%s --limited "
+		 "%s submit --url %s --ca %s/ca.pem %s%s%s --limited "
 		 "--from %s --to b@direct.other.test --timeout 5 %s/%s",
-		 url, pki(), cert ? "--cert " : "", cert ? pki() : "",
-		 cert ? cert : "", from, gw_test_corpus(), CCD);
+		 gw_dxgw(), url, pki(), cert ? "--cert " : "",
+		 cert ? pki() : "", cert ? cert : "", from, gw_test_corpus(),
+		 CCD);
 	return gw_run(cmd, out);
 }
 

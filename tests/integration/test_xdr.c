@@ -32,7 +32,7 @@ submit(const struct gw_daemon *d, const char *args, char **out)
 {
 	char cmd[4096];
 
-	snprintf(cmd, sizeof(cmd), "build/dxgw submit --url %s %s", d->url,
+	snprintf(cmd, sizeof(cmd), "%s submit --url %s %s", gw_dxgw(), d->url,
 		 args);
 	return gw_run(cmd, out);
 }

@@ -20,6 +20,14 @@
 
 #include "harness.h"
 
+const char *
+gw_dxgw(void)
+{
+	const char *e = getenv("GW_DXGW");
+
+	return e != NULL && e[0] != '\0' ? e : "build/dxgw";
+}
+
 static bool
 spawn(struct gw_daemon *d)
 {
@@ -42,8 +50,7 @@ spawn(struct gw_daemon *d)
 		if (logfd >= 0)
 			dup2(logfd, 2);
 		close(pfd[0]);
-		execl("build/dxgw", "dxgw", "serve", "-c", d->conf,
-		      (char *)NULL);
+		execl(gw_dxgw(), "dxgw", "serve", "-c", d->conf, (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);

@@ -23,6 +23,9 @@ struct gw_daemon {
 	char url[128];
 };
 
+/* The dxgw binary under test: $GW_DXGW, or build/dxgw. */
+const char *gw_dxgw(void);
+
 /* Start a daemon in a new temp dir with extra "key = value" lines. */
 bool gw_daemon_start(struct gw_daemon *d, const char *extra_conf);
 /* Start again in the same dir with the same config (after a stop). */
