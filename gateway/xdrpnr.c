@@ -397,10 +397,17 @@ check_envelope(struct soap *soap, const char **msgid_out)
 		return fault(soap, NULL, msgid,
 			     "XML nesting depth %u exceeds max_xml_depth (%ld)",
 			     rq->xs.max_depth, rq->cfg->max_xml_depth);
-	if (soap->version != 2) {
+	if (soap->version == 1) {
 		gw_log_notice(rq->txid, "SOAP 1.1 envelope refused peer=%s",
 			      rq->peer);
 		return soap->error = SOAP_VERSIONMISMATCH;
+	}
+	if (soap->version != 2) {
+		/* Plain XML without an Envelope: answer as SOAP 1.2 anyway. */
+		soap->version = 2;
+		return fault(soap, NULL, NULL,
+			     "not a SOAP message: the root element must be a "
+			     "SOAP 1.2 env:Envelope");
 	}
 	if (!rq->ct_multipart || !rq->ct_xop)
 		return fault(

@@ -87,6 +87,8 @@ gw_xdrreq_reset(struct gw_xdrreq *rq)
 	rq->boundaries_seen = 0;
 	rq->tail_len = 0;
 	rq->http_done = false;
+	rq->boundary_padding = false;
+	rq->not_soap = false;
 	gw_buf_reset(&rq->hdr);
 	gw_xmlscan_init(&rq->xs, true);
 	gw_id_uuid(rq->txid);
@@ -233,6 +235,9 @@ scan_chunk(struct gw_xdrreq *rq, const char *buf, size_t len)
 			gw_xmlscan_feed(&rq->xs, w + pos, bstart - pos);
 		if (b == NULL)
 			break;
+		/* RFC 2046 transport padding, which gSOAP cannot parse. */
+		if (bend < n && (w[bend] == ' ' || w[bend] == '\t'))
+			rq->boundary_padding = true;
 		if (++rq->boundaries_seen >= 2) {
 			rq->scan_done = true;
 			return;
@@ -247,6 +252,38 @@ scan_chunk(struct gw_xdrreq *rq, const char *buf, size_t len)
 		memcpy(rq->tail, w, n);
 		rq->tail_len = n;
 	}
+}
+
+/*
+ * A SOAP 1.2 Sender fault written directly to the connection (through
+ * gSOAP's fsend, so TLS works too), for when gSOAP itself has given up on
+ * the request and would close without a response. reason is our text.
+ */
+static void
+send_plain_fault(struct soap *soap, const char *reason)
+{
+	struct gw_buf body, msg;
+
+	gw_buf_init(&body, 4096);
+	gw_buf_init(&msg, 8192);
+	gw_buf_puts(&body,
+		    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		    "<env:Envelope xmlns:env=\"http://www.w3.org/2003/05/"
+		    "soap-envelope\"><env:Body><env:Fault><env:Code>"
+		    "<env:Value>env:Sender</env:Value></env:Code><env:Reason>"
+		    "<env:Text xml:lang=\"en\">");
+	gw_buf_xml_escape(&body, reason);
+	gw_buf_puts(&body, "</env:Text></env:Reason></env:Fault></env:Body>"
+			   "</env:Envelope>\n");
+	if (gw_buf_printf(&msg,
+			  "HTTP/1.1 400 Bad Request\r\nContent-Type: "
+			  "application/soap+xml; charset=utf-8\r\n"
+			  "Content-Length: %zu\r\nConnection: close\r\n\r\n"
+			  "%s",
+			  body.len, body.data) == 0)
+		soap->fsend(soap, msg.data, msg.len);
+	gw_buf_dispose(&body);
+	gw_buf_dispose(&msg);
 }
 
 /*
@@ -304,6 +341,35 @@ hook_recv(struct soap *soap, char *buf, size_t len)
 		scan_http_header(rq, buf, n);
 	else
 		scan_chunk(rq, buf, n);
+	/*
+	 * gSOAP would wait for a delimiter it cannot recognise until the
+	 * timeout; end the read here and let serve_connection() answer.
+	 */
+	if (rq->xs.root_done && !rq->not_soap) {
+		const char *c = strrchr(rq->xs.root, ':');
+
+		rq->not_soap = strcmp(c ? c + 1 : rq->xs.root, "Envelope") != 0;
+		if (rq->not_soap) {
+			/* gSOAP would take it as a plain POST and say nothing.
+			 */
+			gw_log_notice(rq->txid, "not a SOAP message peer=%s",
+				      rq->peer);
+			send_plain_fault(soap, "not a SOAP message: the root "
+					       "element must be a SOAP 1.2 "
+					       "env:Envelope");
+			return 0;
+		}
+	}
+	if (rq->boundary_padding) {
+		gw_log_notice(rq->txid,
+			      "MIME boundary with transport padding peer=%s",
+			      rq->peer);
+		send_plain_fault(soap, "MIME boundary delimiter lines "
+				       "followed by whitespace (transport "
+				       "padding) are not supported: end each "
+				       "delimiter with CRLF");
+		return 0;
+	}
 	return n;
 }
 
@@ -499,6 +565,13 @@ serve_connection(struct soap *soap, struct gw_xdrreq *rq)
 			snprintf(rq->client, sizeof(rq->client), "anonymous");
 	}
 	soap_serve(soap);
+	if (soap->error != SOAP_OK && soap->error != SOAP_EOF) {
+		const char *why = soap_fault_string(soap);
+
+		gw_log_info(rq->txid,
+			    "request ended: gSOAP error %d: %s peer=%s",
+			    soap->error, why ? why : "?", rq->peer);
+	}
 out:
 	soap_destroy(soap);
 	soap_end(soap);

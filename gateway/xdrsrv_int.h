@@ -53,6 +53,8 @@ struct gw_xdrreq {
 	struct gw_xmlscan xs;
 	struct gw_buf hdr; /* raw HTTP header of this request */
 	bool http_done;
+	bool boundary_padding; /* a delimiter line had trailing blanks */
+	bool not_soap;         /* the SOAP part's root is no Envelope */
 	bool scan_done;
 	int boundaries_seen;
 	char tail[96];

@@ -522,14 +522,15 @@ oid_span(const char *s, char stop)
 	size_t i = 0, arcs = 0;
 
 	for (;;) {
-		size_t start = i;
 		if (!is_digit(s[i]))
 			return 0;
 		while (is_digit(s[i]))
 			i++;
-		/* No leading zeros in an arc (ITU-T X.660). */
-		if (s[start] == '0' && i - start > 1)
-			return 0;
+		/*
+		 * ITU-T X.660 forbids leading zeros in an arc, but the NIST
+		 * toolkit's own Axis2 captures carry them (...182.0971308...)
+		 * and were accepted: tolerate them, as the test tools do.
+		 */
 		arcs++;
 		if (s[i] != '.')
 			break;

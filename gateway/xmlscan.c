@@ -98,12 +98,22 @@ step(struct gw_xmlscan *s, char c)
 		} else if (name_start((unsigned char)c)) {
 			open_element(s);
 			s->state = S_TAG;
+			if (!s->root_done && s->rootlen == 0)
+				s->root[s->rootlen++] = c;
 		} else {
 			s->state = S_TEXT;
 		}
 		break;
 	case S_TAG:
 	case S_TAGSL:
+		/* The root element's name ends at blank, '/' or '>'. */
+		if (!s->root_done && s->rootlen > 0) {
+			if (c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+			    c == '/' || c == '>')
+				s->root_done = true;
+			else if (s->rootlen < sizeof(s->root) - 1)
+				s->root[s->rootlen++] = c;
+		}
 		if (c == '>') {
 			if (s->state == S_TAGSL)
 				close_element(s);

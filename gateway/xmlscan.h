@@ -28,7 +28,10 @@ struct gw_xmlscan {
 	unsigned depth;
 	unsigned max_depth; /* deepest element seen */
 	bool doctype;       /* a <!DOCTYPE was seen */
-	char kw[8];         /* the first bytes after "<!" */
+	char root[64];      /* the first element's name (truncated) */
+	bool root_done;     /* root holds the whole name */
+	unsigned rootlen;
+	char kw[8]; /* the first bytes after "<!" */
 	unsigned kwlen;
 	unsigned run; /* '-' / ']' / newline run counters */
 	char prev;

@@ -283,5 +283,6 @@ GW_TEST(xdr_nist_raw_mtom_captures)
 	}
 	run_raw(&d, "PnrXop/Xop");
 	run_raw(&d, "PnrXop/dicom");
+	run_raw(&d, "PnrNoXop/submit");
 	CHECK_INT(gw_daemon_stop(&d), 0);
 }

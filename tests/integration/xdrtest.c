@@ -56,7 +56,7 @@ xt_ett(const char *name, const char *url, const char *msgid)
 	vals[2] = url;
 	vals[3] = msgid;
 	vals[4] = oid;
-	vals[5] = "8273645^^^&amp;1.3.6.1.4.1.21367.13.20.1000&amp;ISO";
+	vals[5] = "8273645"; /* the id number; the template adds the rest */
 	vals[6] = entry;
 	/* ETT appends a serial number to a fixed OID root. */
 	snprintf(serial, sizeof(serial), "%u%u", (unsigned)getpid(), ++ett_seq);

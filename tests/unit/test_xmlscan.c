@@ -25,6 +25,8 @@ GW_TEST(xmlscan_depth)
 		struct gw_xmlscan s = scan(doc, false, chunk);
 
 		CHECK_INT(s.max_depth, 4);
+		CHECK(s.root_done);
+		CHECK_STR(s.root, "a");
 		CHECK_INT(s.depth, 0);
 		CHECK(!s.doctype);
 	}
@@ -43,9 +45,20 @@ GW_TEST(xmlscan_doctype_and_mime_headers)
 		 true, 5);
 	CHECK_INT(s.max_depth, 2);
 	CHECK(!s.doctype);
+	CHECK_STR(s.root, "a");
 	s = scan("Content-ID: <root@x>\n\n<a><!-- x --></a>", true, 2);
 	CHECK_INT(s.max_depth, 1);
 	CHECK(!s.doctype);
 	s = scan("<a><!-- <!DOCTYPE x> --></a>", false, 1);
 	CHECK(!s.doctype);
+}
+
+GW_TEST(xmlscan_root_name)
+{
+	struct gw_xmlscan s = scan("<?xml version=\"1.0\"?><!-- c -->\n"
+				   "<soap:Envelope xmlns:soap=\"x\"><a/>",
+				   false, 2);
+
+	CHECK(s.root_done);
+	CHECK_STR(s.root, "soap:Envelope");
 }
