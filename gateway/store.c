@@ -233,6 +233,7 @@ gw_store_record_free(struct gw_store_record *r)
 	free(r->ss_unique_id);
 	free(r->sender);
 	free(r->metadata_level);
+	free(r->relates_to);
 	free(r->received_at);
 	for (size_t i = 0; i < r->nrecipients; i++) {
 		free(r->recipients[i].address);

@@ -54,6 +54,8 @@ struct gw_store_submission {
 	const char *metadata; /* SubmitObjectsRequest XML as received */
 	size_t metadata_len;
 	const char *metadata_level; /* "XDS" or "minimal" */
+	bool final_delivery;	    /* X-DIRECT-FINAL-DESTINATION-DELIVERY */
+	const char *relates_to;	    /* direct:relatesTo, or NULL */
 	/*
 	 * Optional: an audit row written in the same transaction as the
 	 * submission (its txid is filled in), so accepting costs one commit.
@@ -126,6 +128,8 @@ struct gw_store_record {
 	char *ss_unique_id;
 	char *sender;
 	char *metadata_level;
+	bool final_delivery;
+	char *relates_to;
 	char *received_at; /* RFC 3339 UTC */
 	struct gw_store_recipient *recipients;
 	size_t nrecipients; /* in submission order */

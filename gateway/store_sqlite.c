@@ -64,7 +64,7 @@
 #include "log.h"
 #include "mem.h"
 
-#define SCHEMA_VERSION    1
+#define SCHEMA_VERSION    2
 #define BATCH_MAX_DEFAULT 256
 #define BATCH_MAX_LIMIT   4096
 #define BUSY_MS_DEFAULT   5000
@@ -118,6 +118,10 @@ static const char *const migrations[SCHEMA_VERSION] = {
     " prev_hash TEXT NOT NULL,"
     " hash TEXT NOT NULL);"
     "CREATE INDEX audit_txid ON audit (txid);",
+    /* 2: what the Direct headers asked for, for the outbound leg. */
+    "ALTER TABLE submissions ADD COLUMN final_delivery INTEGER NOT NULL"
+    " DEFAULT 0;"
+    "ALTER TABLE submissions ADD COLUMN relates_to TEXT;",
 };
 
 enum {
@@ -147,8 +151,9 @@ static const char *const wsql[W_NSTMT] = {
 	      "message_id = ?2",
     [W_INS_SUB] = "INSERT INTO submissions (txid, client, client_cert, peer,"
 		  " message_id, ss_unique_id, sender, metadata_level,"
-		  " metadata, received_at, state) VALUES (?1, ?2, ?3, ?4,"
-		  " ?5, ?6, ?7, ?8, ?9, ?10, 'accepted')",
+		  " metadata, received_at, state, final_delivery,"
+		  " relates_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		  " ?10, 'accepted', ?11, ?12)",
     [W_INS_DOC] = "INSERT INTO documents (txid, seq, entry_id, unique_id,"
 		  " mime_type, path, size, sha1) VALUES (?1, ?2, ?3, ?4, ?5,"
 		  " ?6, ?7, ?8)",
@@ -179,8 +184,8 @@ static const char *const rsql[R_NSTMT] = {
     [R_BEGIN] = "BEGIN",
     [R_END] = "COMMIT",
     [R_SUB] = "SELECT txid, client, message_id, ss_unique_id, sender,"
-	      " metadata_level, received_at, metadata FROM submissions"
-	      " WHERE txid = ?1",
+	      " metadata_level, received_at, metadata, final_delivery,"
+	      " relates_to FROM submissions WHERE txid = ?1",
     [R_FIND] = "SELECT txid FROM submissions WHERE client = ?1 AND "
 	       "message_id = ?2",
     [R_DOCS] = "SELECT entry_id, unique_id, mime_type, path, size, sha1"
@@ -465,6 +470,8 @@ run_accept(struct sqlite_be *be, struct job *j, const char *now)
 	else
 		sqlite3_bind_null(st, 9);
 	bind_str(st, 10, now);
+	sqlite3_bind_int(st, 11, s->final_delivery ? 1 : 0);
+	bind_str(st, 12, s->relates_to);
 	if ((rc = exec_stmt(be->wdb, st, "insert submission", &j->err)) < 0)
 		goto out;
 
@@ -843,6 +850,8 @@ load_record(struct sqlite_be *be, const char *txid,
 	r->sender = col_dup(st, 4);
 	r->metadata_level = col_dup(st, 5);
 	r->received_at = col_dup(st, 6);
+	r->final_delivery = sqlite3_column_int(st, 8) != 0;
+	r->relates_to = col_dup(st, 9);
 	if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
 		const void *b = sqlite3_column_blob(st, 7);
 		int n = sqlite3_column_bytes(st, 7);

@@ -460,6 +460,29 @@ read_addressing(struct soap *soap, struct gw_xds_addressing *a)
 		a->metadata_level = ab->direct__metadata_level;
 }
 
+/* X-DIRECT-FINAL-DESTINATION-DELIVERY: "true" (any case) or "1". */
+static bool
+addr_final_delivery(struct soap *soap)
+{
+	struct SOAP_ENV__Header *h = soap->header;
+	const char *v = h && h->direct__addressBlock
+			    ? h->direct__addressBlock
+				  ->direct__X_DIRECT_FINAL_DESTINATION_DELIVERY
+			    : NULL;
+
+	return v != NULL && (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+static const char *
+addr_relates_to(struct soap *soap)
+{
+	struct SOAP_ENV__Header *h = soap->header;
+
+	return h && h->direct__addressBlock
+		   ? h->direct__addressBlock->direct__relatesTo
+		   : NULL;
+}
+
 static void
 respond(struct soap *soap, struct rs__RegistryResponseType *resp,
 	const char *status, const struct gw_xds_errors *errs, const char *msgid)
@@ -590,6 +613,8 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 		    .metadata = xml.data,
 		    .metadata_len = xml.len,
 		    .metadata_level = sub->limited ? "minimal" : "XDS",
+		    .final_delivery = addr_final_delivery(soap),
+		    .relates_to = addr_relates_to(soap),
 		    .audit = &ev,
 		};
 		int src = gw_store_submission_accept(rq->store, &s, txid, &err);

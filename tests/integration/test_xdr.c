@@ -290,3 +290,66 @@ GW_TEST(xdr_ett_missing_direct_block_routes_by_metadata)
 	free(doc);
 	CHECK_INT(gw_daemon_stop(&d), 0);
 }
+
+/*
+ * direct:metadata-level is read as its own header (ETT, NIST) or inside
+ * the addressBlock (Direct RI). ETT's minimal template signals limited
+ * metadata only by that header: without it, full-metadata rules apply.
+ * The final-delivery request and relatesTo are kept for the Direct leg.
+ */
+GW_TEST(xdr_metadata_level_in_address_block)
+{
+	static const char standalone[] =
+	    "<direct:metadata-level xmlns:direct=\"urn:direct:addressing\">"
+	    "minimal</direct:metadata-level>";
+	struct gw_daemon d;
+	struct gw_http_resp r;
+	struct gw_store_record *rec = NULL;
+	struct gw_store *st = NULL;
+	struct gw_err err;
+	char msgid[64], spec[400], spool[400];
+	char *env, *t1, *t2;
+
+	REQUIRE(up(&d, NULL));
+	xt_msgid(msgid);
+	env = xt_ett("Xdr_minimal_metadata.xml", d.url, msgid);
+	REQUIRE(env != NULL && strstr(env, standalone) != NULL);
+	t1 = gw_str_replace(env, standalone, "");
+	t2 = gw_str_replace(
+	    t1, "</direct:addressBlock>",
+	    "<direct:metadata-level>minimal</direct:metadata-level>"
+	    "<direct:X-DIRECT-FINAL-DESTINATION-DELIVERY>true"
+	    "</direct:X-DIRECT-FINAL-DESTINATION-DELIVERY>"
+	    "<direct:relatesTo>urn:uuid:11111111-2222-3333-4444-555555555555"
+	    "</direct:relatesTo></direct:addressBlock>");
+	REQUIRE(xt_post(&d, t2, NULL, 0, &r));
+	CHECK(gw_str_has(r.body, RS_SUCCESS));
+	gw_http_resp_dispose(&r);
+	snprintf(spec, sizeof(spec), "sqlite:%s", d.db);
+	snprintf(spool, sizeof(spool), "%s/spool", d.dir);
+	REQUIRE(gw_store_open(spec, spool, &st, &err) == 0);
+	CHECK_INT(gw_store_submission_find(st, "anonymous", msgid, &rec, &err),
+		  0);
+	if (rec != NULL) {
+		CHECK_STR(rec->metadata_level, "minimal");
+		CHECK(rec->final_delivery);
+		CHECK_STR(rec->relates_to,
+			  "urn:uuid:11111111-2222-3333-4444-555555555555");
+	}
+	gw_store_record_free(rec);
+	gw_store_close(st);
+	free(t2);
+	/* no metadata-level anywhere: full rules, missing attributes */
+	free(env);
+	env = xt_ett("Xdr_minimal_metadata.xml", d.url, NULL);
+	t2 = gw_str_replace(env, standalone, "");
+	REQUIRE(xt_post(&d, t2, NULL, 0, &r));
+	CHECK(gw_str_has(r.body, RS_FAILURE));
+	CHECK(xt_count_code(r.body, "XDSRegistryMetadataError") >= 1);
+	CHECK(gw_str_has(r.body, "full metadata"));
+	gw_http_resp_dispose(&r);
+	free(t1);
+	free(t2);
+	free(env);
+	CHECK_INT(gw_daemon_stop(&d), 0);
+}
