@@ -22,9 +22,11 @@ CONF
 fi
 cat <<MSG
 dxgw demo: config $D/dxgw.conf, store $D/dxgw.db
-Try, from another shell:
+Try, from another shell (limited metadata; full metadata also needs
+--facility-code and --practice-code when the CDA header has none):
   build/dxgw submit --url https://localhost:8443/xdr --ca $D/pki/ca.pem \\
-      --cert $D/pki/client-ehr1.pem --from dr.a@direct.demo.example \\
-      --to dr.b@direct.other.example ../shared/corpus/ccda/hl7-ccda-2.1/*.xml
+      --cert $D/pki/client-ehr1.pem --limited \\
+      --from dr.a@direct.demo.example --to dr.b@direct.other.example \\
+      ../shared/corpus/ccda/hl7-ccda-2.1/C-CDA_R2-1_CCD.xml
 MSG
 exec build/dxgw serve -c "$D/dxgw.conf"
