@@ -1117,7 +1117,13 @@ open_conn(const char *path, int busy_ms, sqlite3 **out, struct gw_err *err)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
 	src = sqlite3_exec(db,
 			   "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"
-			   " PRAGMA trusted_schema=OFF;",
+			   " PRAGMA trusted_schema=OFF;"
+			   /*
+			    * Savepoint journals in memory: a temp file per
+			    * batch would be written and then flushed by the
+			    * spool's syncfs().
+			    */
+			   " PRAGMA temp_store=MEMORY;",
 			   NULL, NULL, NULL);
 	if (src != SQLITE_OK) {
 		rc = db_err(err, db, src, "pragmas");

@@ -200,32 +200,22 @@ GW_TEST(hostile_soap_addressing_faults)
 	expect_fault(&d, t, "MustUnderstand");
 	free(t);
 	free(env);
-	/* Header after Body (NIST soap-pnr-soap-order.xml) */
-	{
-		char *s =
-		    xt_corpus("xdr/nist-toolkit/messagevalidator-testdata/"
-			      "soap-pnr-soap-order.xml",
-			      NULL);
+	/*
+	 * NIST message-validator envelopes: Header after Body, and an empty
+	 * Body. Both are malformed envelopes: a fault.
+	 */
+	for (int i = 0; i < 2; i++) {
+		static const char *const names[] = {"soap-pnr-soap-order.xml",
+						    "empty-soap-wrapper.xml"};
+		char rel[256];
+		char *s;
 
+		snprintf(rel, sizeof(rel),
+			 "xdr/nist-toolkit/messagevalidator-testdata/%s",
+			 names[i]);
+		s = xt_corpus(rel, NULL);
 		REQUIRE(s != NULL);
-		REQUIRE(xt_post(&d, s, NULL, 0, &r));
-		CHECK(r.status == 400 || r.status == 500);
-		CHECK(gw_str_has(r.body, "Fault"));
-		gw_http_resp_dispose(&r);
-		free(s);
-	}
-	/* Empty Body (NIST empty-soap-wrapper.xml) */
-	{
-		char *s =
-		    xt_corpus("xdr/nist-toolkit/messagevalidator-testdata/"
-			      "empty-soap-wrapper.xml",
-			      NULL);
-
-		REQUIRE(s != NULL);
-		REQUIRE(xt_post(&d, s, NULL, 0, &r));
-		CHECK(r.status == 400 || r.status == 500);
-		CHECK(gw_str_has(r.body, "Fault"));
-		gw_http_resp_dispose(&r);
+		expect_fault(&d, s, "Fault");
 		free(s);
 	}
 	CHECK_INT(xt_count_submissions(&d), 0);
