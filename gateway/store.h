@@ -54,8 +54,8 @@ struct gw_store_submission {
 	const char *metadata; /* SubmitObjectsRequest XML as received */
 	size_t metadata_len;
 	const char *metadata_level; /* "XDS" or "minimal" */
-	bool final_delivery;	    /* X-DIRECT-FINAL-DESTINATION-DELIVERY */
-	const char *relates_to;	    /* direct:relatesTo, or NULL */
+	bool final_delivery;        /* X-DIRECT-FINAL-DESTINATION-DELIVERY */
+	const char *relates_to;     /* direct:relatesTo, or NULL */
 	/*
 	 * Optional: an audit row written in the same transaction as the
 	 * submission (its txid is filled in), so accepting costs one commit.

@@ -16,7 +16,7 @@ check() { # name, then the command's output must be empty
 		pass=$((pass + 1))
 	else
 		echo "FAIL $name"
-		echo "$out" | head -20
+		echo "$out" | head -20 | sed "s|^|    check failed: |"
 		fail=$((fail + 1))
 	fi
 }
