@@ -15,3 +15,29 @@ GW_TEST(binary_usage)
 
 	CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
 }
+
+/* Startup errors name the file and line, and the daemon does not start. */
+GW_TEST(serve_rejects_bad_config)
+{
+	static const char *const bad[] = {"listen = 127.0.0.1:0\nworkers = 0\n",
+					  "listen = 127.0.0.1:0\nlisen = x\n",
+					  "listen = 0.0.0.0:0\n"};
+	static const char *const want[] = {"dxgw.conf:2:", "dxgw.conf:2:",
+					   "loopback"};
+
+	for (int i = 0; i < 3; i++) {
+		char path[512], cmd[1024];
+		char *out = NULL;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/dxgw.conf", gw_test_tmpdir());
+		f = fopen(path, "w");
+		REQUIRE(f != NULL);
+		fputs(bad[i], f);
+		fclose(f);
+		snprintf(cmd, sizeof(cmd), "%s serve -c %s", gw_dxgw(), path);
+		CHECK_INT(gw_run(cmd, &out), 1);
+		CHECK(gw_str_has(out, want[i]));
+		free(out);
+	}
+}
