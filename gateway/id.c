@@ -8,12 +8,30 @@
 #include <string.h>
 #include <uuid/uuid.h>
 
+#include <openssl/rand.h>
+
+/*
+ * A version 4 UUID from OpenSSL's DRBG: libuuid's uuid_generate_random()
+ * makes five system calls per UUID (getrandom, getpid, ...), and dxgw
+ * draws several per request. libuuid still writes the text form.
+ */
+static void
+random_uuid(uuid_t u)
+{
+	if (RAND_bytes(u, 16) != 1) {
+		uuid_generate_random(u);
+		return;
+	}
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 */
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+}
+
 void
 gw_id_uuid(char out[GW_ID_UUID_LEN])
 {
 	uuid_t u;
 
-	uuid_generate_random(u);
+	random_uuid(u);
 	uuid_unparse_lower(u, out);
 }
 
@@ -26,7 +44,7 @@ gw_id_uuid_oid(char out[GW_ID_OID_LEN])
 	uuid_t u;
 	int nonzero;
 
-	uuid_generate_random(u);
+	random_uuid(u);
 	memcpy(num, u, sizeof(num));
 	/* Repeated division of the 128-bit big-endian number by 10. */
 	do {

@@ -70,7 +70,11 @@ struct gw_spool_file {
 	bool finished;
 	bool adopted;
 	bool failed;
+	char *wbuf; /* gSOAP hands parts over in small pieces: batch them */
+	size_t wlen;
 };
+
+#define SPOOL_WBUF 65536
 
 static char *
 path_join(const char *a, const char *b)
@@ -270,11 +274,50 @@ out:
 	return rc;
 }
 
+/* write(2) all of p, counting it into the file's size. */
+static int
+write_all(struct gw_spool_file *f, const void *p, size_t len,
+	  struct gw_err *err)
+{
+	const unsigned char *c = p;
+
+	while (len > 0) {
+		size_t chunk =
+		    len > (size_t)SSIZE_MAX ? (size_t)SSIZE_MAX : len;
+		ssize_t n = write(f->fd, c, chunk);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			f->failed = true;
+			return io_err(err, errno, "write", f->rel);
+		}
+		c += n;
+		len -= (size_t)n;
+		f->size += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Write out what the buffer holds (already counted into size). */
+static int
+flush_wbuf(struct gw_spool_file *f, struct gw_err *err)
+{
+	size_t n = f->wlen;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	f->wlen = 0;
+	f->size -= n;
+	rc = write_all(f, f->wbuf, n, err);
+	return rc;
+}
+
 int
 gw_spool_file_write(struct gw_spool_file *f, const void *p, size_t len,
 		    struct gw_err *err)
 {
-	const unsigned char *c = p;
 	int rc = -1;
 
 	if (f->fd < 0 || f->finished || f->failed) {
@@ -287,22 +330,17 @@ gw_spool_file_write(struct gw_spool_file *f, const void *p, size_t len,
 		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "spool: SHA-1 update");
 		goto out;
 	}
-	while (len > 0) {
-		size_t chunk =
-		    len > (size_t)SSIZE_MAX ? (size_t)SSIZE_MAX : len;
-		ssize_t n = write(f->fd, c, chunk);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			f->failed = true;
-			rc = io_err(err, errno, "write", f->rel);
-			goto out;
-		}
-		c += n;
-		len -= (size_t)n;
-		f->size += (uint64_t)n;
+	if (f->wlen + len > SPOOL_WBUF && (rc = flush_wbuf(f, err)) < 0)
+		goto out;
+	if (len >= SPOOL_WBUF) {
+		rc = write_all(f, p, len, err);
+		goto out;
 	}
+	if (f->wbuf == NULL)
+		f->wbuf = gw_xmalloc(SPOOL_WBUF);
+	memcpy(f->wbuf + f->wlen, p, len);
+	f->wlen += len;
+	f->size += len;
 	rc = 0;
 out:
 	return rc;
@@ -322,6 +360,14 @@ gw_spool_file_finish(struct gw_spool_file *f, struct gw_err *err)
 				"spool: finish of a closed or failed file");
 		goto out;
 	}
+	if (flush_wbuf(f, err) < 0) {
+		f->fd = -1;
+		close(fd);
+		rc = err ? err->code : GW_ETEMP;
+		goto out;
+	}
+	free(f->wbuf);
+	f->wbuf = NULL;
 	f->fd = -1;
 	/* Durability comes with adoption (gw_spool_sync), not here. */
 	if (close(fd) != 0) {
@@ -450,6 +496,7 @@ gw_spool_file_discard(struct gw_spool_file *f)
 		gw_log_warn(NULL, "spool: cannot remove %s errno=%d", f->rel,
 			    errno);
 	EVP_MD_CTX_free(f->md);
+	free(f->wbuf);
 	free(f->path);
 	free(f);
 }

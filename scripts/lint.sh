@@ -62,6 +62,7 @@ libs() {
 	owners openssl/x509 tls.c
 	owners openssl/evp digest.c spool.c store_sqlite.c tls.c
 	owners uuid id.c
+	owners openssl/rand id.c
 	for f in gateway/*.c; do
 		case $f in
 		gateway/xdrsrv.c | gateway/xdrpnr.c | gateway/xdrcli.c | gateway/soapns.c) ;;

@@ -22,8 +22,8 @@ GW_TEST(serve_rejects_bad_config)
 	static const char *const bad[] = {"listen = 127.0.0.1:0\nworkers = 0\n",
 					  "listen = 127.0.0.1:0\nlisen = x\n",
 					  "listen = 0.0.0.0:0\n"};
-	static const char *const want[] = {"dxgw.conf:2:", "dxgw.conf:2:",
-					   "loopback"};
+	static const char *const want[] = {
+	    "dxgw.conf:2:", "dxgw.conf:2:", "loopback"};
 
 	for (int i = 0; i < 3; i++) {
 		char path[512], cmd[1024];

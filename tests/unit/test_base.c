@@ -49,6 +49,8 @@ GW_TEST(id_uuid_oid)
 
 	gw_id_uuid(u);
 	CHECK_INT(strlen(u), 36);
+	CHECK(u[14] == '4');                  /* version 4 */
+	CHECK(strchr("89ab", u[19]) != NULL); /* RFC 4122 variant */
 	gw_id_uuid_oid(o);
 	gw_id_uuid_oid(o2);
 	CHECK(strncmp(o, "2.25.", 5) == 0);
