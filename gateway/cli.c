@@ -318,16 +318,84 @@ print_result(const struct gw_xdrcli_result *r)
 	}
 }
 
+/* The documents of one submit, as parallel arrays for xdsbuild/xdrcli. */
+struct files {
+	struct gw_xdsbuild_doc meta[MAX_FILES];
+	struct gw_xdrcli_doc part[MAX_FILES];
+	struct gw_cda_header *cda[MAX_FILES];
+	char *data[MAX_FILES];
+	char id[MAX_FILES][24];
+	char sha[MAX_FILES][41];
+	char uid[MAX_FILES][GW_ID_OID_LEN];
+	size_t n;
+};
+
+/*
+ * Read file i and fill in its metadata: from the CDA header when it is a
+ * C-CDA, then the command line's options, which win.
+ */
+static int
+load_file(struct files *fs, size_t i, const char *path, const struct opts *o,
+	  const struct gw_xdsbuild_code cc[7])
+{
+	struct gw_xdsbuild_doc *d = &fs->meta[i];
+	struct gw_err err;
+	size_t len = 0;
+
+	memset(d, 0, sizeof(*d));
+	fs->data[i] = read_file(path, &len);
+	if (fs->data[i] == NULL)
+		return -1;
+	snprintf(fs->id[i], sizeof(fs->id[i]), "Document%02u",
+		 (unsigned)(i + 1));
+	gw_digest_sha1_hex(fs->data[i], len, fs->sha[i]);
+	if (gw_cda_sniff(fs->data[i], len)) {
+		if (gw_cda_header_parse(fs->data[i], len, &fs->cda[i], &err) !=
+		    0) {
+			fprintf(stderr, "dxgw submit: %s: %s\n", path, err.msg);
+			return -1;
+		}
+		gw_xdsbuild_doc_from_cda(d, fs->cda[i]);
+	}
+	d->id = fs->id[i];
+	if (d->unique_id == NULL) {
+		/* Not a CDA (or no id): a fresh OID names the file. */
+		gw_id_uuid_oid(fs->uid[i]);
+		d->unique_id = fs->uid[i];
+	}
+	d->size = len;
+	d->sha1 = fs->sha[i];
+	if (d->mime_type == NULL)
+		d->mime_type = o->mime_type ? o->mime_type
+			       : fs->cda[i] ? "text/xml"
+					    : guess_mime(path);
+	if (o->patient_id != NULL)
+		d->patient_id = d->source_patient_id = o->patient_id;
+	if (o->title != NULL)
+		d->title = o->title;
+	if (cc[0].code)
+		d->class_code = cc[0];
+	if (cc[1].code)
+		d->type_code = cc[1];
+	if (cc[2].code)
+		d->format_code = cc[2];
+	if (cc[3].code)
+		d->confidentiality = cc[3];
+	if (cc[4].code)
+		d->healthcare_facility = cc[4];
+	if (cc[5].code)
+		d->practice_setting = cc[5];
+	fs->part[i].id = fs->id[i];
+	fs->part[i].mime_type = d->mime_type;
+	fs->part[i].data = fs->data[i];
+	fs->part[i].len = len;
+	return 0;
+}
+
 int
 gw_cli_submit(int argc, char **argv)
 {
-	struct gw_xdsbuild_doc bdocs[MAX_FILES];
-	struct gw_cda_header *cdas[MAX_FILES] = {0};
-	struct gw_xdrcli_doc docs[MAX_FILES];
-	char *data[MAX_FILES] = {0};
-	char ids[MAX_FILES][24];
-	char sha[MAX_FILES][41];
-	char uids[MAX_FILES][GW_ID_OID_LEN];
+	struct files *fs = gw_xcalloc(1, sizeof(*fs));
 	char *codebufs[7] = {0};
 	struct gw_xdsbuild_code cc[7] = {0};
 	struct gw_xdrcli_result res = {0};
@@ -337,7 +405,6 @@ gw_cli_submit(int argc, char **argv)
 	struct gw_err err;
 	char sender_xtn[300];
 	struct opts o;
-	size_t nfiles = 0;
 	int rc = parse_opts(argc, argv, &o);
 
 	gw_buf_init(&md, 16L * 1024 * 1024);
@@ -359,66 +426,13 @@ gw_cli_submit(int argc, char **argv)
 				goto out;
 			}
 	}
-	nfiles = (size_t)(argc - optind);
-	for (size_t i = 0; i < nfiles; i++) {
-		const char *path = argv[optind + (int)i];
-		struct gw_xdsbuild_doc *d = &bdocs[i];
-		size_t len = 0;
-
-		memset(d, 0, sizeof(*d));
-		data[i] = read_file(path, &len);
-		if (data[i] == NULL)
+	for (int k = optind; k < argc; k++, fs->n++)
+		if (load_file(fs, fs->n, argv[k], &o, cc) != 0)
 			goto out;
-		snprintf(ids[i], sizeof(ids[i]), "Document%02u",
-			 (unsigned)(i + 1));
-		gw_digest_sha1_hex(data[i], len, sha[i]);
-		if (gw_cda_sniff(data[i], len)) {
-			if (gw_cda_header_parse(data[i], len, &cdas[i], &err) !=
-			    0) {
-				fprintf(stderr, "dxgw submit: %s: %s\n", path,
-					err.msg);
-				goto out;
-			}
-			gw_xdsbuild_doc_from_cda(d, cdas[i]);
-		}
-		d->id = ids[i];
-		if (d->unique_id == NULL) {
-			/* Not a CDA (or no id): a fresh OID names the file. */
-			gw_id_uuid_oid(uids[i]);
-			d->unique_id = uids[i];
-		}
-		d->size = len;
-		d->sha1 = sha[i];
-		if (d->mime_type == NULL)
-			d->mime_type = o.mime_type ? o.mime_type
-				       : cdas[i]   ? "text/xml"
-						   : guess_mime(path);
-		if (o.patient_id != NULL)
-			d->patient_id = d->source_patient_id = o.patient_id;
-		if (o.title != NULL)
-			d->title = o.title;
-		/* Options override what the CDA header said. */
-		if (cc[0].code)
-			d->class_code = cc[0];
-		if (cc[1].code)
-			d->type_code = cc[1];
-		if (cc[2].code)
-			d->format_code = cc[2];
-		if (cc[3].code)
-			d->confidentiality = cc[3];
-		if (cc[4].code)
-			d->healthcare_facility = cc[4];
-		if (cc[5].code)
-			d->practice_setting = cc[5];
-		docs[i].id = ids[i];
-		docs[i].mime_type = d->mime_type;
-		docs[i].data = data[i];
-		docs[i].len = len;
-	}
 	b.limited = o.limited;
 	b.source_id = o.source_id;
 	b.patient_id = o.patient_id ? o.patient_id
-		       : cdas[0]    ? cdas[0]->patient_id
+		       : fs->cda[0] ? fs->cda[0]->patient_id
 				    : NULL;
 	if (o.from != NULL && snprintf(sender_xtn, sizeof(sender_xtn),
 				       "^^Internet^%s", o.from) > 0)
@@ -426,12 +440,12 @@ gw_cli_submit(int argc, char **argv)
 	/* The SubmissionSet's clinical activity: given, or the first type. */
 	if (cc[6].code)
 		b.content_type = cc[6];
-	else if (nfiles > 0)
-		b.content_type = bdocs[0].type_code;
+	else if (fs->n > 0)
+		b.content_type = fs->meta[0].type_code;
 	b.intended_recipients = o.to;
 	b.nintended = o.nto;
-	b.docs = bdocs;
-	b.ndocs = nfiles;
+	b.docs = fs->meta;
+	b.ndocs = fs->n;
 	if (gw_xdsbuild_submission(&b, &md, &err) != 0) {
 		fprintf(stderr, "dxgw submit: metadata: %s%s\n", err.msg,
 			o.limited ? "" : " (add the codes, or use --limited)");
@@ -447,8 +461,8 @@ gw_cli_submit(int argc, char **argv)
 	req.metadata_level = o.level ? o.level : o.limited ? "minimal" : "XDS";
 	req.metadata = md.data;
 	req.metadata_len = md.len;
-	req.docs = docs;
-	req.ndocs = nfiles;
+	req.docs = fs->part;
+	req.ndocs = fs->n;
 	req.inline_base64 = o.inline_b64;
 	req.tls_cert = o.cert;
 	req.tls_ca = o.ca;
@@ -475,10 +489,11 @@ gw_cli_submit(int argc, char **argv)
 	}
 out:
 	gw_xdrcli_result_dispose(&res);
-	for (size_t i = 0; i < nfiles && i < MAX_FILES; i++) {
-		free(data[i]);
-		gw_cda_header_free(cdas[i]);
+	for (size_t i = 0; i < MAX_FILES; i++) {
+		free(fs->data[i]);
+		gw_cda_header_free(fs->cda[i]);
 	}
+	free(fs);
 	for (int k = 0; k < 7; k++)
 		free(codebufs[k]);
 	gw_buf_dispose(&md);

@@ -509,6 +509,81 @@ respond(struct soap *soap, struct rs__RegistryResponseType *resp,
 		      soap_strdup(soap, host));
 }
 
+/*
+ * Durably accept a validated submission (its audit row in the same
+ * transaction). A concurrent copy with the same wsa:MessageID is a
+ * duplicate: same answer, nothing stored twice. 0, or -1 with an XDS
+ * error added.
+ */
+static int
+store_submission(struct soap *soap, const struct gw_xds_submission *sub,
+		 const struct body *b, const struct gw_buf *xml,
+		 const char *msgid, struct gw_xds_errors *errs)
+{
+	struct gw_xdrreq *rq = soap->user;
+	struct gw_store_doc *docs = gw_xcalloc(sub->nentries, sizeof(*docs));
+	struct gw_audit_event ev = {
+	    .event = "xdr.accepted",
+	    .client = rq->client,
+	    .client_cert = rq->has_cert ? rq->client_fp : NULL,
+	    .peer = rq->peer,
+	    .message_id = msgid,
+	    .outcome = "success",
+	};
+	struct gw_store_submission s = {
+	    .client = rq->client,
+	    .client_cert = ev.client_cert,
+	    .peer = rq->peer,
+	    .message_id = msgid,
+	    .ss_unique_id = sub->ss_unique_id,
+	    .sender = sub->sender,
+	    .recipients = (const char *const *)sub->recipients,
+	    .nrecipients = sub->nrecipients,
+	    .docs = docs,
+	    .ndocs = sub->nentries,
+	    .metadata = xml->data,
+	    .metadata_len = xml->len,
+	    .metadata_level = sub->limited ? "minimal" : "XDS",
+	    .final_delivery = addr_final_delivery(soap),
+	    .relates_to = addr_relates_to(soap),
+	    .audit = &ev,
+	};
+	char txid[64] = "";
+	struct gw_err err;
+	int rc = 0;
+
+	for (size_t i = 0; i < sub->nentries; i++) {
+		docs[i].entry_id = sub->entries[i].id;
+		docs[i].unique_id = sub->entries[i].unique_id;
+		docs[i].mime_type = sub->entries[i].mime_type;
+		docs[i].file = b->files[sub->entries[i].part];
+	}
+	switch (gw_store_submission_accept(rq->store, &s, txid, &err)) {
+	case 0:
+		gw_log_info(rq->txid,
+			    "accepted txid=%s client=%s message-id=%s "
+			    "documents=%zu recipients=%zu",
+			    txid, rq->client, msgid, sub->nentries,
+			    sub->nrecipients);
+		break;
+	case GW_EEXISTS:
+		audit(rq, "xdr.duplicate", txid, msgid, "success", NULL);
+		break;
+	default:
+		gw_log_err(rq->txid, "store: %s", err.msg);
+		gw_xds_errors_add(errs, GW_XDS_SEV_ERROR,
+				  err.temp ? "XDSRepositoryOutOfResources"
+					   : "XDSRepositoryError",
+				  NULL,
+				  "the gateway could not store the submission; "
+				  "retry later");
+		audit(rq, "xdr.rejected", rq->txid, msgid, "failure", "store");
+		rc = -1;
+	}
+	free(docs);
+	return rc;
+}
+
 int
 __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 	   struct rs__RegistryResponseType *resp)
@@ -521,14 +596,12 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 	};
 	struct gw_xds_submission *sub = NULL;
 	struct gw_store_record *prev = NULL;
-	struct gw_store_doc *docs = NULL;
 	struct gw_xds_addressing addr;
 	struct gw_xds_errors errs;
 	struct body b = {0};
 	struct gw_buf xml;
 	struct gw_err err;
 	const char *msgid = NULL;
-	char txid[64] = "";
 	char codes[256];
 	char why[300];
 	int rc = SOAP_OK;
@@ -583,65 +656,9 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 		respond(soap, resp, RS_FAIL, &errs, msgid);
 		goto out;
 	}
-	docs = gw_xcalloc(sub->nentries, sizeof(*docs));
-	for (size_t i = 0; i < sub->nentries; i++) {
-		docs[i].entry_id = sub->entries[i].id;
-		docs[i].unique_id = sub->entries[i].unique_id;
-		docs[i].mime_type = sub->entries[i].mime_type;
-		docs[i].file = b.files[sub->entries[i].part];
-	}
-	{
-		struct gw_audit_event ev = {
-		    .event = "xdr.accepted",
-		    .client = rq->client,
-		    .client_cert = rq->has_cert ? rq->client_fp : NULL,
-		    .peer = rq->peer,
-		    .message_id = msgid,
-		    .outcome = "success",
-		};
-		struct gw_store_submission s = {
-		    .client = rq->client,
-		    .client_cert = rq->has_cert ? rq->client_fp : NULL,
-		    .peer = rq->peer,
-		    .message_id = msgid,
-		    .ss_unique_id = sub->ss_unique_id,
-		    .sender = sub->sender,
-		    .recipients = (const char *const *)sub->recipients,
-		    .nrecipients = sub->nrecipients,
-		    .docs = docs,
-		    .ndocs = sub->nentries,
-		    .metadata = xml.data,
-		    .metadata_len = xml.len,
-		    .metadata_level = sub->limited ? "minimal" : "XDS",
-		    .final_delivery = addr_final_delivery(soap),
-		    .relates_to = addr_relates_to(soap),
-		    .audit = &ev,
-		};
-		int src = gw_store_submission_accept(rq->store, &s, txid, &err);
-
-		if (src == GW_EEXISTS) {
-			audit(rq, "xdr.duplicate", txid, msgid, "success",
-			      NULL);
-		} else if (src != 0) {
-			gw_log_err(rq->txid, "store: %s", err.msg);
-			gw_xds_errors_add(
-			    &errs, GW_XDS_SEV_ERROR,
-			    err.temp ? "XDSRepositoryOutOfResources"
-				     : "XDSRepositoryError",
-			    NULL,
-			    "the gateway could not store the submission; "
-			    "retry later");
-			audit(rq, "xdr.rejected", rq->txid, msgid, "failure",
-			      "store");
-			respond(soap, resp, RS_FAIL, &errs, msgid);
-			goto out;
-		} else {
-			gw_log_info(rq->txid,
-				    "accepted txid=%s client=%s message-id=%s "
-				    "documents=%zu recipients=%zu",
-				    txid, rq->client, msgid, sub->nentries,
-				    sub->nrecipients);
-		}
+	if (store_submission(soap, sub, &b, &xml, msgid, &errs) != 0) {
+		respond(soap, resp, RS_FAIL, &errs, msgid);
+		goto out;
 	}
 	respond(soap, resp, RS_OK, &errs, msgid);
 out:
@@ -649,7 +666,6 @@ out:
 	gw_xds_submission_free(sub);
 	gw_xds_errors_dispose(&errs);
 	gw_buf_dispose(&xml);
-	free(docs);
 	free(b.parts);
 	free(b.files);
 	return rc;
