@@ -1257,6 +1257,24 @@ sweep_keep(const char *rel, void *arg, struct gw_err *err)
 }
 
 /* Create the database file 0600 before SQLite does (it would use 0644). */
+/*
+ * One read transaction around the whole sweep: a transaction per lookup
+ * costs SQLite two lock system calls per spool file at every start.
+ */
+static int
+sweep(struct sqlite_be *be, struct gw_spool *sp, long *removed,
+      struct gw_err *err)
+{
+	int rc;
+
+	if (sqlite3_exec(be->rdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(err, be->rdb, sqlite3_errcode(be->rdb),
+			      "sweep begin");
+	rc = gw_spool_sweep(sp, sweep_keep, be, removed, err);
+	sqlite3_exec(be->rdb, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
 static int
 create_file(const char *path, struct gw_err *err)
 {
@@ -1344,7 +1362,7 @@ sqlite_open(const char *path, struct gw_spool *sp,
 	    (rc = prepare_all(be->rdb, rsql, be->r, R_NSTMT, err)) < 0 ||
 	    (rc = load_head(be->wdb, be->w[W_HEAD], &be->audit_id,
 			    be->audit_hash, err)) < 0 ||
-	    (rc = gw_spool_sweep(sp, sweep_keep, be, &removed, err)) < 0)
+	    (rc = sweep(be, sp, &removed, err)) < 0)
 		goto out;
 	if (pthread_create(&be->thread, NULL, writer_main, be) != 0) {
 		rc = gw_err_set(err, GW_ETEMP, "4.3.0",
