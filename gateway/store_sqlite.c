@@ -211,6 +211,7 @@ struct job {
 	int rc;
 	struct gw_err err;
 	bool done;
+	pthread_cond_t cv; /* its caller waits here, alone */
 	struct job *next;
 };
 
@@ -223,7 +224,6 @@ struct sqlite_be {
 	pthread_mutex_t rlock; /* the read connection */
 	pthread_mutex_t qlock; /* queue, flags, stats */
 	pthread_cond_t wake;   /* writer: work or stop */
-	pthread_cond_t done;   /* callers: some job finished */
 	bool sync_init;
 	struct job *head;
 	struct job *tail;
@@ -677,9 +677,14 @@ writer_main(void *arg)
 		be->stats.jobs += (long)n;
 		if ((long)n > be->stats.max_batch)
 			be->stats.max_batch = (long)n;
-		for (size_t i = 0; i < n; i++)
+		/*
+		 * Wake exactly the callers of this batch: a broadcast on one
+		 * shared condition woke every waiting worker per batch.
+		 */
+		for (size_t i = 0; i < n; i++) {
 			be->batch[i]->done = true;
-		pthread_cond_broadcast(&be->done);
+			pthread_cond_signal(&be->batch[i]->cv);
+		}
 	}
 	pthread_mutex_unlock(&be->qlock);
 	return NULL;
@@ -695,6 +700,7 @@ submit(struct sqlite_be *be, struct job *j, struct gw_err *err)
 	j->rc = 0;
 	j->done = false;
 	j->next = NULL;
+	pthread_cond_init(&j->cv, NULL);
 	pthread_mutex_lock(&be->qlock);
 	if (be->stopping || !be->running) {
 		pthread_mutex_unlock(&be->qlock);
@@ -708,12 +714,13 @@ submit(struct sqlite_be *be, struct job *j, struct gw_err *err)
 	be->tail = j;
 	pthread_cond_signal(&be->wake);
 	while (!j->done)
-		pthread_cond_wait(&be->done, &be->qlock);
+		pthread_cond_wait(&j->cv, &be->qlock);
 	pthread_mutex_unlock(&be->qlock);
 	rc = j->rc;
 	if (rc < 0 && err != NULL)
 		*err = j->err;
 out:
+	pthread_cond_destroy(&j->cv);
 	return rc;
 }
 
@@ -1316,7 +1323,6 @@ sqlite_close(void *arg)
 		pthread_mutex_destroy(&be->rlock);
 		pthread_mutex_destroy(&be->qlock);
 		pthread_cond_destroy(&be->wake);
-		pthread_cond_destroy(&be->done);
 	}
 	free(be->batch);
 	free(be);
@@ -1341,8 +1347,7 @@ sqlite_open(const char *path, struct gw_spool *sp,
 	be->batch = gw_xcalloc((size_t)be->batch_max, sizeof(*be->batch));
 	if (pthread_mutex_init(&be->rlock, NULL) != 0 ||
 	    pthread_mutex_init(&be->qlock, NULL) != 0 ||
-	    pthread_cond_init(&be->wake, NULL) != 0 ||
-	    pthread_cond_init(&be->done, NULL) != 0) {
+	    pthread_cond_init(&be->wake, NULL) != 0) {
 		/* XXX: a partial init leaks a mutex; glibc allocates none. */
 		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "store: pthread init");
 		goto out;
