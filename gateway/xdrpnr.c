@@ -95,6 +95,8 @@ set_reply_header(struct soap *soap, const char *action, const char *relates)
 
 static int fault(struct soap *soap, const char *subcode, const char *relates,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void audit(struct gw_xdrreq *rq, const char *event, const char *txid,
+		  const char *msgid, const char *outcome, const char *detail);
 
 /* A SOAP 1.2 Sender fault, optionally with a WS-A subcode. */
 static int
@@ -111,6 +113,15 @@ fault(struct soap *soap, const char *subcode, const char *relates,
 	va_end(ap);
 	gw_log_notice(rq->txid, "fault client=%s peer=%s: %s", rq->client,
 		      rq->peer, msg);
+	/* A fault rejects a submission too: who, when, why (our text). */
+	{
+		char detail[200];
+
+		if (snprintf(detail, sizeof(detail), "%s: %.150s",
+			     subcode ? subcode : "env:Sender", msg) < 0)
+			detail[0] = '\0';
+		audit(rq, "xdr.fault", rq->txid, relates, "failure", detail);
+	}
 	set_reply_header(soap, WSA_FAULT, relates);
 	if (subcode != NULL)
 		return soap_sender_fault_subcode(soap, subcode, msg, NULL);

@@ -219,6 +219,9 @@ GW_TEST(hostile_soap_addressing_faults)
 		free(s);
 	}
 	CHECK_INT(xt_count_submissions(&d), 0);
+	/* our faults are audited: wrong/missing Action, MessageID, ReplyTo,
+	 * no MTOM (the others are refused by gSOAP before us) */
+	CHECK(xt_audit_rows(&d) >= 5);
 	still_serving(&d);
 	CHECK_INT(gw_daemon_stop(&d), 0);
 }

@@ -173,8 +173,8 @@ xt_count_code(const char *body, const char *code)
 	return n;
 }
 
-long
-xt_count_submissions(const struct gw_daemon *d)
+static long
+store_number(const struct gw_daemon *d, bool audit)
 {
 	struct gw_store *st = NULL;
 	struct gw_err err;
@@ -187,8 +187,21 @@ xt_count_submissions(const struct gw_daemon *d)
 		printf("    store open: %s\n", err.msg);
 		return -1;
 	}
-	if (gw_store_submission_count(st, &n, &err) != 0)
+	if ((audit ? gw_store_audit_verify(st, &n, &err)
+		   : gw_store_submission_count(st, &n, &err)) != 0)
 		n = -1;
 	gw_store_close(st);
 	return n;
+}
+
+long
+xt_count_submissions(const struct gw_daemon *d)
+{
+	return store_number(d, false);
+}
+
+long
+xt_audit_rows(const struct gw_daemon *d)
+{
+	return store_number(d, true);
 }

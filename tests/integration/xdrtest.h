@@ -31,6 +31,8 @@ char *xt_envelope(const char *sor, const char *docs_xml, const char *url,
 		  const char *msgid, const char *from, const char *to);
 /* Count the RegistryErrors with this errorCode in a response body. */
 int xt_count_code(const char *body, const char *code);
+/* Rows of the audit trail after checking its hash chain; -1 if broken. */
+long xt_audit_rows(const struct gw_daemon *d);
 /* Rows in the store's submissions table (opens the store read side). */
 long xt_count_submissions(const struct gw_daemon *d);
 
