@@ -163,9 +163,8 @@ hook_parsehdr(struct soap *soap, const char *key, const char *val)
 			    rq->nheaders, rq->header_bytes, rq->peer);
 		return soap->error = 431;
 	}
-	if (strcasecmp(key, "Content-Type") == 0)
-		parse_content_type(rq, val);
-	else if (strcasecmp(key, "Content-Length") == 0) {
+	/* Content-Type is read once, by scan_http_header(). */
+	if (strcasecmp(key, "Content-Length") == 0) {
 		char *end;
 		unsigned long long n;
 
@@ -322,7 +321,6 @@ scan_http_header(struct gw_xdrreq *rq, const char *buf, size_t len)
 	}
 	/* The SOAP part of a multipart body starts with MIME headers. */
 	gw_xmlscan_init(&rq->xs, rq->ct_multipart);
-	rq->ct_multipart = rq->ct_xop = false; /* fparsehdr sets them */
 	{
 		size_t used = (size_t)(end - h) - hlen;
 
