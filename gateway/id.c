@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <uuid/uuid.h>
 
 #include <openssl/rand.h>
@@ -32,6 +33,22 @@ gw_id_uuid(char out[GW_ID_UUID_LEN])
 	uuid_t u;
 
 	random_uuid(u);
+	uuid_unparse_lower(u, out);
+}
+
+void
+gw_id_uuid_time(char out[GW_ID_UUID_LEN])
+{
+	struct timespec ts;
+	uint64_t ms;
+	uuid_t u;
+
+	random_uuid(u);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	for (int i = 5; i >= 0; i--, ms >>= 8)
+		u[i] = (unsigned char)(ms & 0xff);
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x70); /* version 7 */
 	uuid_unparse_lower(u, out);
 }
 

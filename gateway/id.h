@@ -5,7 +5,7 @@
  *	Random UUIDs for transaction ids, wsa:MessageID and entryUUIDs, and
  *	their OID form 2.25.<decimal> (ITU-T X.667) for XDS uniqueIds.
  * STANDARDS
- *	RFC 4122, ITU-T X.667 / ISO 9834-8 (2.25 arc).
+ *	RFC 4122, RFC 9562 (version 7), ITU-T X.667 / ISO 9834-8 (2.25 arc).
  */
 #ifndef GW_ID_H
 #define GW_ID_H
@@ -15,6 +15,13 @@
 
 /* A random UUID in lowercase text form. */
 void gw_id_uuid(char out[GW_ID_UUID_LEN]);
+/*
+ * A time-ordered UUID (RFC 9562 version 7: 48 bits of Unix milliseconds,
+ * then 74 random bits) for database keys and spool names: consecutive
+ * ids land in the same B-tree leaf and directory block, where random
+ * ones dirty a different page per insert.
+ */
+void gw_id_uuid_time(char out[GW_ID_UUID_LEN]);
 /* A random UUID as an OID under 2.25 (at most 44 characters). */
 void gw_id_uuid_oid(char out[GW_ID_OID_LEN]);
 

@@ -2,6 +2,8 @@
 #include "harness.h"
 
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
@@ -41,6 +43,31 @@ GW_TEST(err_set_prefix)
 	gw_err_prefix(&e, "spool");
 	CHECK_STR(e.msg, "spool: disk full");
 	CHECK_STR(e.status, "4.3.0");
+}
+
+GW_TEST(id_uuid_time_ordered)
+{
+	char a[GW_ID_UUID_LEN], b[GW_ID_UUID_LEN];
+	struct timespec ts;
+	unsigned long long ms, got = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (unsigned long long)ts.tv_sec * 1000u +
+	     (unsigned long long)ts.tv_nsec / 1000000u;
+	gw_id_uuid_time(a);
+	CHECK_INT(strlen(a), 36);
+	CHECK(a[14] == '7');                  /* version 7 */
+	CHECK(strchr("89ab", a[19]) != NULL); /* RFC 9562 variant */
+	/* The first 48 bits are the Unix time in milliseconds. */
+	for (int i = 0; i < 13; i++)
+		if (a[i] != '-')
+			got = got * 16 + (unsigned)(a[i] <= '9'
+							? a[i] - '0'
+							: a[i] - 'a' + 10);
+	CHECK(got >= ms && got < ms + 1000);
+	usleep(2000);
+	gw_id_uuid_time(b);
+	CHECK(strcmp(a, b) < 0); /* later ids sort later */
 }
 
 GW_TEST(id_uuid_oid)
