@@ -57,7 +57,7 @@ owners() { # library header prefix, then the files allowed to include it
 libs() {
 	owners libxml xdsxml.c cda.c
 	owners libxslt xdsxml.c cda.c
-	owners sqlite3 store_sqlite.c
+	owners sqlite3 store_sqlite.c store_sqlite_ckpt.c store_sqlite_ckpt.h
 	owners openssl/ssl tls.c
 	owners openssl/x509 tls.c
 	owners openssl/evp digest.c spool.c store_sqlite.c tls.c

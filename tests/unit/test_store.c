@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -630,5 +631,47 @@ GW_TEST(store_locked_db_is_temporary)
 	REQUIRE(gw_store_audit_add(st, &ev, &e) == 0);
 	CHECK_INT(gw_store_audit_verify(st, &rows, &e), 0);
 	CHECK_INT(rows, 2);
+	gw_store_close(st);
+}
+
+/*
+ * WAL pages reach the database file only through checkpoints. The write
+ * connection's auto-checkpoint is replaced by the background
+ * checkpointer: if that thread never ran, the database file would stay
+ * at its initial few pages while the WAL grew to the inline limit.
+ */
+GW_TEST(store_wal_checkpointed_in_background)
+{
+	static char big[8192];
+	struct gw_store *st = NULL;
+	struct gw_store_submission s = {
+	    .client = "CN=ehr1",
+	    .sender = "ehr@hosp.example.org",
+	    .recipients = rcpts3,
+	    .nrecipients = 1,
+	    .metadata = big,
+	    .metadata_len = sizeof(big),
+	    .metadata_level = "XDS",
+	};
+	char msgid[64], txid[64];
+	struct stat sb = {0};
+	struct gw_err e;
+	struct env v;
+
+	env_init(&v);
+	memset(big, 'm', sizeof(big));
+	REQUIRE(gw_store_open(v.db, v.spool, &st, &e) == 0);
+	/* 600 x 8 KiB of metadata: about 1800 WAL frames. */
+	for (int i = 0; i < 600; i++) {
+		snprintf(msgid, sizeof(msgid), "urn:uuid:ckpt-%d", i);
+		s.message_id = msgid;
+		REQUIRE(gw_store_submission_accept(st, &s, txid, &e) == 0);
+	}
+	for (int i = 0; i < 100; i++) {
+		if (stat(v.db + 7, &sb) == 0 && sb.st_size > 2 * 1024 * 1024)
+			break;
+		usleep(50000);
+	}
+	CHECK(sb.st_size > 2 * 1024 * 1024);
 	gw_store_close(st);
 }
