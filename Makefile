@@ -100,6 +100,10 @@ $(B)/bench/baresrv: $(B)/bobj/baresrv.o $(GENOBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(B)/bench/syncfloor: $(B)/bobj/syncfloor.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(B)/bobj/%.o: bench/%.c $(GEN)/soapH.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wno-unused-parameter $(INCS) -c -o $@ $<

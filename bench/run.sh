@@ -6,7 +6,7 @@
 # durable commit (SQLite WAL + fsync, spool fsync) in build/bench-run.
 set -eu
 cd "$(dirname "$0")/.."
-make -s build/dxgw build/bench/loadgen build/bench/baresrv
+make -s build/dxgw build/bench/loadgen build/bench/baresrv build/bench/syncfloor
 R=build/bench-run
 rm -rf "$R"
 mkdir -p "$R"
@@ -44,6 +44,11 @@ count() { # size clients -> number of requests
 	esac
 }
 
+# The disk's own floor, measured where the store lives (see syncfloor.c).
+FLOOR=$(build/bench/syncfloor "$R" 200)
+ONE=$(echo "$FLOOR" | sed 's/.*one_ms=\([0-9.]*\).*/\1/')
+echo "durable write floor on this disk: $FLOOR (median ms)"
+
 printf '%-8s %-7s | %-28s | %-28s | %s\n' size clients \
     "dxgw rps / median / p99 ms" "bare gSOAP rps / median / p99" ratio
 for size in 10240 102400 1048576; do
@@ -57,6 +62,10 @@ for size in 10240 102400 1048576; do
 		printf '%-8s %-7s | %-28s | %-28s | %s\n' $size $c \
 		    "$(fmt "$d")" "$(fmt "$b")" \
 		    "$(awk -v a="$drps" -v b="$brps" 'BEGIN { printf("%.2f", (b > 0) ? a / b : 0) }')"
+		if [ "$c" = 1 ]; then
+			bmed=$(echo "$b" | sed 's/.*median_ms=\([0-9.]*\).*/\1/')
+			awk -v m="$bmed" -v f="$ONE" 'BEGIN { printf("  (1 client: any durable server needs >= bare median %.2f + one sync %.2f ms; ratio ceiling %.2f)\n", m, f, m / (m + f)) }'
+		fi
 		case "$d$b" in *failed=0*failed=0*) ;; *) echo "  failures: dxgw[$d] bare[$b]" ;; esac
 	done
 done

@@ -249,7 +249,7 @@ gw_spool_file_new(struct gw_spool *sp, struct gw_spool_file **out,
 	*out = NULL;
 	f->sp = sp;
 	f->fd = -1;
-	gw_id_uuid(f->name);
+	gw_id_uuid_time(f->name);
 	set_rel(f, "tmp");
 	f->path = path_join(sp->tmp, f->name);
 	f->md = EVP_MD_CTX_new();

@@ -91,7 +91,7 @@ gw_xdrreq_reset(struct gw_xdrreq *rq)
 	rq->not_soap = false;
 	gw_buf_reset(&rq->hdr);
 	gw_xmlscan_init(&rq->xs, true);
-	gw_id_uuid(rq->txid);
+	gw_id_uuid_time(rq->txid);
 }
 
 /* ---- HTTP header hook ------------------------------------------------- */
