@@ -1,0 +1,422 @@
+/*
+ * NAME
+ *	smime - Direct S/MIME sign and encrypt with OpenSSL CMS (see smime.h)
+ * DESCRIPTION
+ *	Signing uses CMS_DETACHED | CMS_BINARY on content we canonicalised
+ *	ourselves: OpenSSL's text mode would canonicalise a copy and leave
+ *	the bytes we write out of step with the bytes it signed (SPEC.md
+ *	pitfall P1). The SignedData is DER, base64 in 76-column lines, in
+ *	the second part of a multipart/signed whose boundary is a fresh
+ *	UUID, so it cannot occur in the content.
+ *	Encryption adds one RecipientInfo per certificate; with OAEP the
+ *	key transport uses SHA-256 for both the OAEP digest and MGF1.
+ * SECURITY
+ *	Private keys stay in EVP_PKEY objects and are never written out.
+ *	Certificate checks are made by the caller with gw_smime_cert_check()
+ *	before a certificate is handed to sign or encrypt.
+ */
+#include "smime.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "id.h"
+#include "mem.h"
+
+#define B64_LINE_IN 57 /* 57 bytes -> 76 base64 characters */
+
+struct gw_smime_cert {
+	X509 *x;
+	EVP_PKEY *key; /* NULL when only the certificate is known */
+};
+
+/* Record the newest OpenSSL error after what. */
+static int
+ossl_err(struct gw_err *err, int code, const char *what)
+{
+	char b[256];
+	unsigned long e = ERR_peek_last_error();
+
+	if (e != 0)
+		ERR_error_string_n(e, b, sizeof(b));
+	else
+		snprintf(b, sizeof(b), "no detail");
+	ERR_clear_error();
+	return gw_err_set(err, code, code == GW_EPARSE ? "5.7.5" : "4.7.0",
+			  "smime: %s: %s", what, b);
+}
+
+static X509 *
+read_cert(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	X509 *x = NULL;
+
+	if (f == NULL)
+		return NULL;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	return x;
+}
+
+static EVP_PKEY *
+read_key(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	EVP_PKEY *k = NULL;
+
+	if (f == NULL)
+		return NULL;
+	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	return k;
+}
+
+int
+gw_smime_cert_load(const char *cert_path, const char *key_path,
+		   struct gw_smime_cert **out, struct gw_err *err)
+{
+	struct gw_smime_cert *c = gw_xcalloc(1, sizeof(*c));
+	int rc = -1;
+
+	*out = NULL;
+	c->x = read_cert(cert_path);
+	if (c->x == NULL) {
+		rc = ossl_err(err, GW_EPARSE, cert_path);
+		goto out;
+	}
+	if (key_path != NULL) {
+		c->key = read_key(key_path);
+		if (c->key == NULL) {
+			rc = ossl_err(err, GW_EPARSE, key_path);
+			goto out;
+		}
+		if (X509_check_private_key(c->x, c->key) != 1) {
+			rc = ossl_err(err, GW_EPARSE,
+				      "private key does not match certificate");
+			goto out;
+		}
+	}
+	*out = c;
+	c = NULL;
+	rc = 0;
+out:
+	gw_smime_cert_free(c);
+	return rc;
+}
+
+void
+gw_smime_cert_free(struct gw_smime_cert *c)
+{
+	if (c == NULL)
+		return;
+	X509_free(c->x);
+	EVP_PKEY_free(c->key);
+	free(c);
+}
+
+/* Does a subjectAltName of type want equal name (ASCII, any case)? */
+static int
+san_matches(X509 *x, int want, const char *name)
+{
+	GENERAL_NAMES *gens =
+	    X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	size_t nl = strlen(name);
+	int found = 0;
+
+	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const ASN1_IA5STRING *s;
+
+		if (g->type != want)
+			continue;
+		s = want == GEN_EMAIL ? g->d.rfc822Name : g->d.dNSName;
+		if (s != NULL && (size_t)s->length == nl &&
+		    memchr(s->data, '\0', (size_t)s->length) == NULL &&
+		    strncasecmp((const char *)s->data, name, nl) == 0)
+			found = 1;
+	}
+	GENERAL_NAMES_free(gens);
+	return found;
+}
+
+int
+gw_smime_cert_check(const struct gw_smime_cert *c, const char *bound_to,
+		    enum gw_smime_use use, time_t now, struct gw_err *err)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(c->x);
+	uint32_t ku;
+	int address = strchr(bound_to, '@') != NULL;
+	int rc = GW_ETRUST;
+
+	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
+		gw_err_set(err, rc, "5.7.0", "smime: not an RSA key");
+		goto out;
+	}
+	if (EVP_PKEY_get_bits(pk) < 2048) {
+		gw_err_set(err, rc, "5.7.0",
+			   "smime: RSA key of %d bits (2048 needed)",
+			   EVP_PKEY_get_bits(pk));
+		goto out;
+	}
+	if (X509_cmp_time(X509_get0_notBefore(c->x), &now) > 0) {
+		gw_err_set(err, rc, "5.7.0", "smime: not valid yet");
+		goto out;
+	}
+	if (X509_cmp_time(X509_get0_notAfter(c->x), &now) < 0) {
+		gw_err_set(err, rc, "5.7.0", "smime: expired");
+		goto out;
+	}
+	if (!san_matches(c->x, address ? GEN_EMAIL : GEN_DNS, bound_to)) {
+		gw_err_set(err, rc, "5.7.0",
+			   "smime: no subjectAltName %s equal to %s",
+			   address ? "rfc822Name" : "dNSName", bound_to);
+		goto out;
+	}
+	ku = X509_get_key_usage(c->x); /* all bits when absent */
+	if (use == GW_SMIME_USE_SIGN && !(ku & KU_DIGITAL_SIGNATURE)) {
+		gw_err_set(err, rc, "5.7.0",
+			   "smime: keyUsage lacks digitalSignature");
+		goto out;
+	}
+	if (use == GW_SMIME_USE_ENCRYPT && !(ku & KU_KEY_ENCIPHERMENT)) {
+		gw_err_set(err, rc, "5.7.0",
+			   "smime: keyUsage lacks keyEncipherment");
+		goto out;
+	}
+	rc = 0;
+out:
+	ERR_clear_error();
+	return rc;
+}
+
+int
+gw_smime_canon(const void *p, size_t len, struct gw_buf *out)
+{
+	const char *s = p;
+	size_t run = 0; /* bytes since the last line end, copied in runs */
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != '\r' && s[i] != '\n') {
+			run++;
+			continue;
+		}
+		if (gw_buf_append(out, s + i - run, run) < 0 ||
+		    gw_buf_append(out, "\r\n", 2) < 0)
+			return -1;
+		run = 0;
+		if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
+			i++;
+	}
+	return gw_buf_append(out, s + len - run, run);
+}
+
+/* Append DER as base64 in 76-column CRLF lines. */
+static int
+append_b64(struct gw_buf *out, const unsigned char *der, size_t len)
+{
+	unsigned char line[80];
+
+	for (size_t off = 0; off < len; off += B64_LINE_IN) {
+		size_t n = len - off < B64_LINE_IN ? len - off : B64_LINE_IN;
+		int w = EVP_EncodeBlock(line, der + off, (int)n);
+
+		if (gw_buf_append(out, line, (size_t)w) < 0 ||
+		    gw_buf_append(out, "\r\n", 2) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* DER of cms, base64, appended to out. */
+static int
+append_cms(struct gw_buf *out, CMS_ContentInfo *cms, struct gw_err *err)
+{
+	BIO *mem = BIO_new(BIO_s_mem());
+	char *der = NULL;
+	long len;
+	int rc = -1;
+
+	if (mem == NULL || i2d_CMS_bio(mem, cms) != 1) {
+		rc = ossl_err(err, GW_ERROR, "DER encoding");
+		goto out;
+	}
+	len = BIO_get_mem_data(mem, &der);
+	if (len <= 0 ||
+	    append_b64(out, (unsigned char *)der, (size_t)len) < 0) {
+		rc = gw_err_set(err, GW_ELIMIT, "5.3.4",
+				"smime: output larger than allowed");
+		goto out;
+	}
+	rc = 0;
+out:
+	BIO_free(mem);
+	return rc;
+}
+
+int
+gw_smime_sign(const void *entity, size_t len,
+	      struct gw_smime_cert *const *signers, size_t nsigners,
+	      struct gw_buf *out, struct gw_err *err)
+{
+	const unsigned int flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL;
+	CMS_ContentInfo *cms = NULL;
+	struct gw_buf canon;
+	char bnd[GW_ID_UUID_LEN + 16];
+	char uuid[GW_ID_UUID_LEN];
+	BIO *in = NULL;
+	int rc = -1;
+
+	/* Every bare LF or CR may become two bytes: at most 2 x len. */
+	gw_buf_init(&canon, len > ((size_t)-1 - 2) / 2 ? 0 : 2 * len + 2);
+	if (nsigners == 0) {
+		rc = gw_err_set(err, GW_ETRUST, "5.7.0", "smime: no signer");
+		goto out;
+	}
+	if (gw_smime_canon(entity, len, &canon) < 0) {
+		rc = gw_err_set(err, GW_ELIMIT, "5.3.4", "smime: too large");
+		goto out;
+	}
+	cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+	if (cms == NULL) {
+		rc = ossl_err(err, GW_ERROR, "CMS_sign");
+		goto out;
+	}
+	for (size_t i = 0; i < nsigners; i++) {
+		if (signers[i]->key == NULL) {
+			rc = gw_err_set(err, GW_ETRUST, "5.7.0",
+					"smime: signer without a private key");
+			goto out;
+		}
+		if (CMS_add1_signer(cms, signers[i]->x, signers[i]->key,
+				    EVP_sha256(), flags) == NULL) {
+			rc = ossl_err(err, GW_ERROR, "add signer");
+			goto out;
+		}
+	}
+	if (canon.len > (size_t)0x7fffffff) {
+		rc = gw_err_set(err, GW_ELIMIT, "5.3.4", "smime: too large");
+		goto out;
+	}
+	in = BIO_new_mem_buf(canon.data, (int)canon.len);
+	if (in == NULL || CMS_final(cms, in, NULL, flags) != 1) {
+		rc = ossl_err(err, GW_ERROR, "signing");
+		goto out;
+	}
+	gw_id_uuid(uuid);
+	snprintf(bnd, sizeof(bnd), "dxgw-s-%s", uuid);
+	if (gw_buf_printf(out,
+			  "Content-Type: multipart/signed;"
+			  " protocol=\"application/pkcs7-signature\";"
+			  " micalg=sha-256;\r\n boundary=\"%s\"\r\n\r\n"
+			  "--%s\r\n",
+			  bnd, bnd) < 0 ||
+	    gw_buf_append(out, canon.data, canon.len) < 0 ||
+	    gw_buf_printf(out,
+			  "\r\n--%s\r\n"
+			  "Content-Type: application/pkcs7-signature;"
+			  " name=\"smime.p7s\"\r\n"
+			  "Content-Transfer-Encoding: base64\r\n"
+			  "Content-Disposition: attachment;"
+			  " filename=\"smime.p7s\"\r\n\r\n",
+			  bnd) < 0) {
+		rc = gw_err_set(err, GW_ELIMIT, "5.3.4", "smime: too large");
+		goto out;
+	}
+	if ((rc = append_cms(out, cms, err)) < 0)
+		goto out;
+	if (gw_buf_printf(out, "\r\n--%s--\r\n", bnd) < 0) {
+		rc = gw_err_set(err, GW_ELIMIT, "5.3.4", "smime: too large");
+		goto out;
+	}
+	rc = 0;
+out:
+	BIO_free(in);
+	CMS_ContentInfo_free(cms);
+	gw_buf_dispose(&canon);
+	ERR_clear_error();
+	return rc;
+}
+
+/* Switch one RecipientInfo to RSAES-OAEP with SHA-256 and MGF1-SHA-256. */
+static int
+use_oaep(CMS_RecipientInfo *ri)
+{
+	EVP_PKEY_CTX *pctx = CMS_RecipientInfo_get0_pkey_ctx(ri);
+
+	return pctx != NULL &&
+	       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) > 0 &&
+	       EVP_PKEY_CTX_set_rsa_oaep_md(pctx, EVP_sha256()) > 0 &&
+	       EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) > 0;
+}
+
+int
+gw_smime_encrypt(const void *entity, size_t len,
+		 struct gw_smime_cert *const *rcpts, size_t nrcpts,
+		 enum gw_smime_cipher cipher, enum gw_smime_keyenc keyenc,
+		 struct gw_buf *out, struct gw_err *err)
+{
+	const unsigned int flags = CMS_BINARY | CMS_PARTIAL;
+	const EVP_CIPHER *ciph = cipher == GW_SMIME_AES256_CBC
+				     ? EVP_aes_256_cbc()
+				     : EVP_aes_128_cbc();
+	CMS_ContentInfo *cms = NULL;
+	BIO *in = NULL;
+	int rc = -1;
+
+	if (nrcpts == 0) {
+		rc = gw_err_set(err, GW_ETRUST, "5.7.0",
+				"smime: no recipient certificate");
+		goto out;
+	}
+	cms = CMS_encrypt(NULL, NULL, ciph, flags);
+	if (cms == NULL) {
+		rc = ossl_err(err, GW_ERROR, "CMS_encrypt");
+		goto out;
+	}
+	for (size_t i = 0; i < nrcpts; i++) {
+		CMS_RecipientInfo *ri = CMS_add1_recipient_cert(
+		    cms, rcpts[i]->x,
+		    keyenc == GW_SMIME_RSA_OAEP ? CMS_KEY_PARAM : 0);
+
+		if (ri == NULL ||
+		    (keyenc == GW_SMIME_RSA_OAEP && !use_oaep(ri))) {
+			rc = ossl_err(err, GW_ERROR, "add recipient");
+			goto out;
+		}
+	}
+	if (len > (size_t)0x7fffffff) {
+		rc = gw_err_set(err, GW_ELIMIT, "5.3.4", "smime: too large");
+		goto out;
+	}
+	in = BIO_new_mem_buf(entity, (int)len);
+	if (in == NULL || CMS_final(cms, in, NULL, flags) != 1) {
+		rc = ossl_err(err, GW_ERROR, "encrypting");
+		goto out;
+	}
+	if (gw_buf_puts(out, "Content-Type: application/pkcs7-mime;"
+			     " smime-type=enveloped-data;"
+			     " name=\"smime.p7m\"\r\n"
+			     "Content-Transfer-Encoding: base64\r\n"
+			     "Content-Disposition: attachment;"
+			     " filename=\"smime.p7m\"\r\n\r\n") < 0) {
+		rc = gw_err_set(err, GW_ELIMIT, "5.3.4", "smime: too large");
+		goto out;
+	}
+	rc = append_cms(out, cms, err);
+out:
+	BIO_free(in);
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return rc;
+}

@@ -1,0 +1,91 @@
+/*
+ * NAME
+ *	smime - Direct S/MIME: sign, then encrypt, with OpenSSL CMS
+ * SUMMARY
+ *	Turns a MIME entity (normally the message/rfc822 wrapper of the
+ *	whole message) into the two layers the Direct Applicability
+ *	Statement requires: a multipart/signed entity with a detached
+ *	SHA-256 CMS signature, then an application/pkcs7-mime
+ *	enveloped-data entity for every recipient certificate. Also decides
+ *	whether a certificate may be used at all (key size, validity,
+ *	subjectAltName binding, key usage).
+ * DESCRIPTION
+ *	Certificates are opaque handles so that OpenSSL stays inside this
+ *	module (and tls). The entity handed to gw_smime_sign() is first
+ *	canonicalised to CRLF line ends; what is signed is exactly what is
+ *	written between the multipart/signed delimiters.
+ *	Output entities carry their own MIME header fields and end with
+ *	CRLF; the message composer puts the outer header fields before
+ *	them.
+ * STANDARDS
+ *	RFC 5751 (S/MIME 3.2: multipart/signed 3.4.3.2, enveloped-data
+ *	3.3, micalg sha-256), RFC 5652 (CMS), RFC 3560 / RFC 8017
+ *	(RSAES-OAEP), Direct Applicability Statement 1.x (SPEC.md 1.3,
+ *	1.5, 1.6): RSA >= 2048, AES-128-CBC default, AES-256-CBC by choice,
+ *	PKCS#1 v1.5 default, OAEP by choice.
+ * LIMITS
+ *	RSA keys only (Direct certificates are RSA); entities are held in
+ *	memory (the caller bounds their size).
+ */
+#ifndef GW_SMIME_H
+#define GW_SMIME_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct gw_smime_cert;
+
+enum gw_smime_cipher { GW_SMIME_AES128_CBC, GW_SMIME_AES256_CBC };
+enum gw_smime_keyenc { GW_SMIME_RSA_PKCS1, GW_SMIME_RSA_OAEP };
+enum gw_smime_use { GW_SMIME_USE_SIGN, GW_SMIME_USE_ENCRYPT };
+
+/*
+ * Load the first certificate of a PEM file and, when key_path is not
+ * NULL (it may be the same file), its private key, which must match.
+ * GW_EPARSE for unreadable or mismatched material.
+ */
+int gw_smime_cert_load(const char *cert_path, const char *key_path,
+		       struct gw_smime_cert **out, struct gw_err *err);
+/* Accepts NULL. */
+void gw_smime_cert_free(struct gw_smime_cert *c);
+
+/*
+ * May c be used for use on behalf of bound_to, at time now? bound_to is
+ * an address (needs a subjectAltName rfc822Name equal to it) or a
+ * domain (needs a dNSName equal to it, no wildcard); both compared
+ * without regard to case. Also: an RSA key of at least 2048 bits,
+ * now inside the validity period, and, when keyUsage is present,
+ * digitalSignature for signing or keyEncipherment for encryption.
+ * Returns 0 or GW_ETRUST with the reason in err.
+ */
+int gw_smime_cert_check(const struct gw_smime_cert *c, const char *bound_to,
+			enum gw_smime_use use, time_t now, struct gw_err *err);
+
+/*
+ * Append the CRLF-canonical form of len bytes at p to out: a bare LF
+ * or a bare CR becomes CRLF.
+ */
+int gw_smime_canon(const void *p, size_t len, struct gw_buf *out);
+
+/*
+ * Sign entity (canonicalised first) with every signer (each needs its
+ * private key) and append the multipart/signed entity to out.
+ */
+int gw_smime_sign(const void *entity, size_t len,
+		  struct gw_smime_cert *const *signers, size_t nsigners,
+		  struct gw_buf *out, struct gw_err *err);
+
+/*
+ * Encrypt entity (as given: sign first) to every recipient certificate,
+ * one RecipientInfo each, and append the application/pkcs7-mime entity
+ * to out.
+ */
+int gw_smime_encrypt(const void *entity, size_t len,
+		     struct gw_smime_cert *const *rcpts, size_t nrcpts,
+		     enum gw_smime_cipher cipher, enum gw_smime_keyenc keyenc,
+		     struct gw_buf *out, struct gw_err *err);
+
+#endif
