@@ -58,8 +58,8 @@ libs() {
 	owners libxml xdsxml.c cda.c
 	owners libxslt xdsxml.c cda.c
 	owners sqlite3 store_sqlite.c store_sqlite_ckpt.c store_sqlite_ckpt.h
-	owners openssl/ssl tls.c
-	owners openssl/x509 tls.c smime.c
+	owners openssl/ssl tls.c netio.c
+	owners openssl/x509 tls.c smime.c netio.c
 	owners openssl/evp digest.c spool.c store_sqlite.c tls.c smime.c
 	owners openssl/cms smime.c
 	owners openssl/pem smime.c
