@@ -298,3 +298,117 @@ gw_store_stats_get(struct gw_store *st, struct gw_store_stats *out)
 	if (st->ops->stats != NULL)
 		st->ops->stats(st->be, out);
 }
+
+/* --- outbound queue ------------------------------------------------- */
+
+int
+gw_store_pending(struct gw_store *st, size_t max, char ***txids, size_t *n,
+		 struct gw_err *err)
+{
+	*txids = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	return st->ops->pending(st->be, max, txids, n, err);
+}
+
+void
+gw_store_txids_free(char **txids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(txids[i]);
+	free(txids);
+}
+
+int
+gw_store_outbound_queue(struct gw_store *st, const char *txid,
+			const struct gw_store_outmsg *msgs, size_t nmsgs,
+			const struct gw_store_rcpt_fail *fails, size_t nfails,
+			long long now, long lifetime_s, struct gw_err *err)
+{
+	int rc;
+
+	if ((rc = check_str(txid, "txid", 1, err)) < 0)
+		return rc;
+	if (nmsgs > GW_STORE_RCPTS_MAX || nfails > GW_STORE_RCPTS_MAX ||
+	    lifetime_s <= 0)
+		return gw_err_set(err, GW_ELIMIT, "5.3.4",
+				  "store: bad outbound counts or lifetime");
+	for (size_t i = 0; i < nmsgs; i++) {
+		const struct gw_store_outmsg *m = &msgs[i];
+
+		if ((rc = check_str(m->domain, "domain", 1, err)) < 0 ||
+		    (rc = check_str(m->message_id, "message id", 1, err)) < 0 ||
+		    (rc = check_str(m->mail_from, "mail from", 1, err)) < 0)
+			return rc;
+		if (m->file == NULL || !gw_spool_file_finished(m->file) ||
+		    m->nrcpts == 0 || m->nrcpts > GW_STORE_RCPTS_MAX)
+			return gw_err_set(err, GW_ERROR, "5.3.0",
+					  "store: message %zu has no finished "
+					  "file or no recipient",
+					  i);
+		for (size_t j = 0; j < m->nrcpts; j++)
+			if ((rc = check_str(m->rcpts[j], "recipient", 1, err)) <
+			    0)
+				return rc;
+	}
+	for (size_t i = 0; i < nfails; i++)
+		if ((rc = check_str(fails[i].address, "recipient", 1, err)) <
+			0 ||
+		    (rc = check_str(fails[i].reason, "reason", 1, err)) < 0)
+			return rc;
+	return st->ops->outbound_queue(st->be, txid, msgs, nmsgs, fails, nfails,
+				       now, lifetime_s, err);
+}
+
+int
+gw_store_jobs_claim(struct gw_store *st, long long now, long lease_s,
+		    size_t max, struct gw_store_job **jobs, size_t *n,
+		    struct gw_err *err)
+{
+	*jobs = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	return st->ops->jobs_claim(st->be, now, lease_s, max, jobs, n, err);
+}
+
+int
+gw_store_job_result(struct gw_store *st, const struct gw_store_job *job,
+		    const struct gw_store_rcpt_result *res, size_t n,
+		    long long next_at, const char *error, struct gw_err *err)
+{
+	int rc;
+
+	if ((rc = check_str(error, "error", 0, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = check_str(res[i].address, "recipient", 1, err)) < 0 ||
+		    (rc = check_str(res[i].reason, "reason", 0, err)) < 0)
+			return rc;
+	return st->ops->job_result(st->be, job, res, n, next_at, error, err);
+}
+
+void
+gw_store_jobs_free(struct gw_store_job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct gw_store_job *j = &jobs[i];
+
+		free(j->txid);
+		free(j->domain);
+		free(j->message_id);
+		free(j->mail_from);
+		free(j->path);
+		for (size_t k = 0; k < j->nrcpts; k++)
+			free(j->rcpts[k]);
+		free(j->rcpts);
+	}
+	free(jobs);
+}
+
+int
+gw_store_leases_reset(struct gw_store *st, long long now, struct gw_err *err)
+{
+	return st->ops->leases_reset(st->be, now, err);
+}

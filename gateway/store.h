@@ -187,7 +187,86 @@ void gw_store_stats_get(struct gw_store *st, struct gw_store_stats *out);
  * Backend interface. A backend fills every member; the dispatch checks
  * version so an old backend is refused rather than called wrongly.
  */
-#define GW_STORE_OPS_VERSION 1
+/*
+ * The outbound queue. A converted submission becomes one Direct message
+ * per destination domain (a job), held as a spool file; its recipients
+ * move from "queued" to "sent" (the next hop took it) or "failed" (with
+ * the reason). Submissions go from "accepted" to "queued" when their
+ * jobs are queued.
+ */
+enum gw_rcpt_outcome { GW_RCPT_SENT, GW_RCPT_DEFERRED, GW_RCPT_FAILED };
+
+struct gw_store_outmsg {
+	const char *domain;         /* destination domain, lower case */
+	const char *message_id;     /* "<uuid@sending-domain>" */
+	const char *mail_from;      /* envelope sender */
+	struct gw_spool_file *file; /* finished; adopted on success */
+	const char *const *rcpts;   /* addresses of this submission */
+	size_t nrcpts;
+};
+
+struct gw_store_rcpt_fail {
+	const char *address;
+	const char *reason; /* why it cannot be served */
+};
+
+struct gw_store_job {
+	long long id;
+	char *txid;
+	char *domain;
+	char *message_id;
+	char *mail_from;
+	char *path; /* absolute */
+	uint64_t size;
+	int attempts;                     /* including this one */
+	long long created_at, expires_at; /* Unix seconds */
+	char **rcpts;                     /* still queued */
+	size_t nrcpts;
+};
+
+struct gw_store_rcpt_result {
+	const char *address;
+	enum gw_rcpt_outcome outcome;
+	const char *reason; /* the server's reply, or ours */
+};
+
+/* Up to max txids of submissions waiting for conversion (malloc'ed). */
+int gw_store_pending(struct gw_store *st, size_t max, char ***txids, size_t *n,
+		     struct gw_err *err);
+void gw_store_txids_free(char **txids, size_t n);
+/*
+ * Queue the messages of a converted submission and fail the recipients
+ * it cannot serve, in one transaction; the submission goes to "queued".
+ * Jobs are due at now and expire at now + lifetime_s. GW_EEXISTS when
+ * the submission was already converted.
+ */
+int gw_store_outbound_queue(struct gw_store *st, const char *txid,
+			    const struct gw_store_outmsg *msgs, size_t nmsgs,
+			    const struct gw_store_rcpt_fail *fails,
+			    size_t nfails, long long now, long lifetime_s,
+			    struct gw_err *err);
+/*
+ * Claim up to max due jobs (their next attempt moves to now + lease_s
+ * so nothing else takes them); *jobs is malloc'ed.
+ */
+int gw_store_jobs_claim(struct gw_store *st, long long now, long lease_s,
+			size_t max, struct gw_store_job **jobs, size_t *n,
+			struct gw_err *err);
+/*
+ * Record an attempt: per-recipient outcomes, then the job is finished
+ * when next_at is 0 or no recipient is left queued, else due again at
+ * next_at. error is the attempt's summary (may be NULL).
+ */
+int gw_store_job_result(struct gw_store *st, const struct gw_store_job *job,
+			const struct gw_store_rcpt_result *res, size_t n,
+			long long next_at, const char *error,
+			struct gw_err *err);
+void gw_store_jobs_free(struct gw_store_job *jobs, size_t n);
+/* After a restart: jobs claimed by the dead process are due now. */
+int gw_store_leases_reset(struct gw_store *st, long long now,
+			  struct gw_err *err);
+
+#define GW_STORE_OPS_VERSION 2
 
 struct gw_store_ops {
 	int version;
@@ -209,6 +288,21 @@ struct gw_store_ops {
 	int (*audit_head)(void *be, long *id_out, char hash_out[65],
 			  struct gw_err *err);
 	void (*stats)(void *be, struct gw_store_stats *out);
+	int (*pending)(void *be, size_t max, char ***txids, size_t *n,
+		       struct gw_err *err);
+	int (*outbound_queue)(void *be, const char *txid,
+			      const struct gw_store_outmsg *msgs, size_t nmsgs,
+			      const struct gw_store_rcpt_fail *fails,
+			      size_t nfails, long long now, long lifetime_s,
+			      struct gw_err *err);
+	int (*jobs_claim)(void *be, long long now, long lease_s, size_t max,
+			  struct gw_store_job **jobs, size_t *n,
+			  struct gw_err *err);
+	int (*job_result)(void *be, const struct gw_store_job *job,
+			  const struct gw_store_rcpt_result *res, size_t n,
+			  long long next_at, const char *error,
+			  struct gw_err *err);
+	int (*leases_reset)(void *be, long long now, struct gw_err *err);
 };
 
 extern const struct gw_store_ops gw_store_sqlite_ops;

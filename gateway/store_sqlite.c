@@ -69,8 +69,10 @@
 #include "log.h"
 #include "mem.h"
 #include "store_sqlite_ckpt.h"
+#include "store_sqlite_queue.h"
+#include "store_sqlite_util.h"
 
-#define SCHEMA_VERSION    2
+#define SCHEMA_VERSION    3
 #define BATCH_MAX_DEFAULT 256
 #define BATCH_MAX_LIMIT   4096
 #define BUSY_MS_DEFAULT   5000
@@ -128,6 +130,27 @@ static const char *const migrations[SCHEMA_VERSION] = {
     "ALTER TABLE submissions ADD COLUMN final_delivery INTEGER NOT NULL"
     " DEFAULT 0;"
     "ALTER TABLE submissions ADD COLUMN relates_to TEXT;",
+    /* 3: the outbound queue (store_sqlite_queue.c). */
+    "ALTER TABLE recipients ADD COLUMN job INTEGER;"
+    "ALTER TABLE recipients ADD COLUMN reason TEXT;"
+    "CREATE INDEX recipients_job ON recipients (job) WHERE job IS NOT NULL;"
+    "CREATE TABLE outbound ("
+    " id INTEGER PRIMARY KEY,"
+    " txid TEXT NOT NULL REFERENCES submissions (txid) ON DELETE CASCADE,"
+    " domain TEXT NOT NULL,"
+    " message_id TEXT NOT NULL,"
+    " mail_from TEXT NOT NULL,"
+    " path TEXT NOT NULL UNIQUE,"
+    " size INTEGER NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'queued',"
+    " claimed INTEGER NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " next_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " last_error TEXT,"
+    " UNIQUE (txid, domain));"
+    "CREATE INDEX outbound_due ON outbound (state, next_at);",
 };
 
 enum {
@@ -203,17 +226,46 @@ static const char *const rsql[R_NSTMT] = {
 		" message_id, outcome, detail, prev_hash, hash FROM audit"
 		" ORDER BY id",
     [R_HEAD] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
-    [R_DOCPATH] = "SELECT 1 FROM documents WHERE path = ?1",
+    [R_DOCPATH] = "SELECT 1 FROM documents WHERE path = ?1"
+		  " UNION ALL SELECT 1 FROM outbound WHERE path = ?1",
 };
 
-enum job_kind { JOB_ACCEPT, JOB_AUDIT };
+enum job_kind {
+	JOB_ACCEPT,
+	JOB_AUDIT,
+	JOB_QUEUE,
+	JOB_CLAIM,
+	JOB_RESULT,
+	JOB_RESET
+};
+
+/* Arguments and results of the queue jobs. */
+struct qargs {
+	const char *txid;
+	const struct gw_store_outmsg *msgs;
+	size_t nmsgs;
+	const struct gw_store_rcpt_fail *fails;
+	size_t nfails;
+	long long now;
+	long lifetime_s;
+	long lease_s;
+	size_t max;
+	struct gw_store_job *jobs; /* claim: out */
+	size_t njobs;
+	const struct gw_store_job *job; /* result */
+	const struct gw_store_rcpt_result *res;
+	size_t nres;
+	long long next_at;
+	const char *error;
+};
 
 struct job {
 	enum job_kind kind;
 	const struct gw_store_submission *sub;
 	const struct gw_audit_event *ev;
 	char txid[GW_STORE_TXID_LEN];
-	size_t nadopted; /* sub->docs[0..nadopted) are in doc/ */
+	struct qargs *q;
+	size_t nadopted; /* their files [0..nadopted) are in doc/ */
 	int rc;
 	struct gw_err err;
 	bool done;
@@ -225,7 +277,9 @@ struct sqlite_be {
 	struct gw_spool *sp;
 	sqlite3 *wdb;
 	sqlite3 *rdb;
-	sqlite3 *cdb; /* the checkpointer's */
+	sqlite3 *cdb;       /* the checkpointer's */
+	struct gw_sqlq *wq; /* queue statements on wdb */
+	struct gw_sqlq *rq; /* and on rdb (under rlock) */
 	struct gw_sqlckpt *ckpt;
 	sqlite3_stmt *w[W_NSTMT];
 	sqlite3_stmt *r[R_NSTMT];
@@ -245,100 +299,6 @@ struct sqlite_be {
 	long long audit_id;
 	char audit_hash[65];
 };
-
-/* Map an SQLite result to a gw_err: disk and locking trouble is temporary. */
-static int
-db_err(struct gw_err *err, sqlite3 *db, int src, const char *what)
-{
-	const char *m = db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(src);
-
-	switch (src & 0xff) {
-	case SQLITE_FULL:
-		return gw_err_set(err, GW_ETEMP, "4.3.1", "store: %s: %s", what,
-				  m);
-	case SQLITE_CONSTRAINT:
-	case SQLITE_MISMATCH:
-	case SQLITE_TOOBIG:
-		return gw_err_set(err, GW_ERROR, "5.3.0", "store: %s: %s", what,
-				  m);
-	default:
-		return gw_err_set(err, GW_ETEMP, "4.3.0", "store: %s: %s", what,
-				  m);
-	}
-}
-
-/* Step a statement that returns no rows, then reset it. */
-static int
-exec_stmt(sqlite3 *db, sqlite3_stmt *st, const char *what, struct gw_err *err)
-{
-	int src = sqlite3_step(st);
-	int rc = 0;
-
-	if (src != SQLITE_DONE && src != SQLITE_ROW)
-		rc = db_err(err, db, src, what);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc;
-}
-
-static void
-stmt_done(sqlite3_stmt *st)
-{
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
-
-static void
-bind_str(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-}
-
-static char *
-col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t != NULL ? gw_xstrdup((const char *)t) : NULL;
-}
-
-/* Copy a text column into a fixed buffer; false if NULL or too long. */
-static bool
-col_copy(sqlite3_stmt *st, int i, char *out, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	size_t n;
-
-	out[0] = '\0';
-	if (t == NULL)
-		return false;
-	n = strlen((const char *)t);
-	if (n >= size)
-		return false;
-	memcpy(out, t, n + 1);
-	return true;
-}
-
-/* RFC 3339 UTC with milliseconds. */
-static void
-stamp(char out[32])
-{
-	struct timespec ts;
-	struct tm tm;
-	size_t n;
-	int r = -1;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (n > 0)
-		r = snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
-	if (r < 0 || (size_t)r >= 32 - n)
-		memcpy(out, "1970-01-01T00:00:00.000Z", 25);
-}
 
 /* --- audit hash ----------------------------------------------------- */
 
@@ -414,19 +374,19 @@ load_head(sqlite3 *db, sqlite3_stmt *st, long long *id, char hash[65],
 	memcpy(hash, ZERO_HASH, 65);
 	if (src == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
-		if (!col_copy(st, 1, hash, 65)) {
+		if (!gw_sql_col_copy(st, 1, hash, 65)) {
 			rc = gw_err_set(
 			    err, GW_ETRUST, "5.7.0",
 			    "store: audit row %lld has a malformed hash", *id);
 			goto out;
 		}
 	} else if (src != SQLITE_DONE) {
-		rc = db_err(err, db, src, "audit head");
+		rc = gw_sql_err(err, db, src, "audit head");
 		goto out;
 	}
 	rc = 0;
 out:
-	stmt_done(st);
+	gw_sql_done(st);
 	return rc;
 }
 
@@ -443,44 +403,44 @@ run_accept(struct sqlite_be *be, struct job *j, const char *now)
 	int src;
 	int rc = -1;
 
-	bind_str(st, 1, s->client);
-	bind_str(st, 2, s->message_id);
+	gw_sql_bind_str(st, 1, s->client);
+	gw_sql_bind_str(st, 2, s->message_id);
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW) {
-		if (!col_copy(st, 0, j->txid, sizeof(j->txid)))
+		if (!gw_sql_col_copy(st, 0, j->txid, sizeof(j->txid)))
 			rc = gw_err_set(&j->err, GW_ERROR, "4.3.0",
 					"store: bad stored txid");
 		else
 			rc = gw_err_set(&j->err, GW_EEXISTS, "2.0.0",
 					"store: duplicate of %s", j->txid);
-		stmt_done(st);
+		gw_sql_done(st);
 		goto out;
 	}
-	stmt_done(st);
+	gw_sql_done(st);
 	if (src != SQLITE_DONE) {
-		rc = db_err(&j->err, be->wdb, src, "duplicate check");
+		rc = gw_sql_err(&j->err, be->wdb, src, "duplicate check");
 		goto out;
 	}
 
 	gw_id_uuid_time(j->txid);
 	st = be->w[W_INS_SUB];
-	bind_str(st, 1, j->txid);
-	bind_str(st, 2, s->client);
-	bind_str(st, 3, s->client_cert);
-	bind_str(st, 4, s->peer);
-	bind_str(st, 5, s->message_id);
-	bind_str(st, 6, s->ss_unique_id);
-	bind_str(st, 7, s->sender);
-	bind_str(st, 8, s->metadata_level);
+	gw_sql_bind_str(st, 1, j->txid);
+	gw_sql_bind_str(st, 2, s->client);
+	gw_sql_bind_str(st, 3, s->client_cert);
+	gw_sql_bind_str(st, 4, s->peer);
+	gw_sql_bind_str(st, 5, s->message_id);
+	gw_sql_bind_str(st, 6, s->ss_unique_id);
+	gw_sql_bind_str(st, 7, s->sender);
+	gw_sql_bind_str(st, 8, s->metadata_level);
 	if (s->metadata != NULL)
 		sqlite3_bind_blob64(st, 9, s->metadata, s->metadata_len,
 				    SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 9);
-	bind_str(st, 10, now);
+	gw_sql_bind_str(st, 10, now);
 	sqlite3_bind_int(st, 11, s->final_delivery ? 1 : 0);
-	bind_str(st, 12, s->relates_to);
-	if ((rc = exec_stmt(be->wdb, st, "insert submission", &j->err)) < 0)
+	gw_sql_bind_str(st, 12, s->relates_to);
+	if ((rc = gw_sql_exec(be->wdb, st, "insert submission", &j->err)) < 0)
 		goto out;
 
 	for (size_t i = 0; i < s->ndocs; i++) {
@@ -490,25 +450,25 @@ run_accept(struct sqlite_be *be, struct job *j, const char *now)
 			goto out;
 		j->nadopted++;
 		st = be->w[W_INS_DOC];
-		bind_str(st, 1, j->txid);
+		gw_sql_bind_str(st, 1, j->txid);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-		bind_str(st, 3, d->entry_id);
-		bind_str(st, 4, d->unique_id);
-		bind_str(st, 5, d->mime_type);
-		bind_str(st, 6, gw_spool_file_relpath(d->file));
+		gw_sql_bind_str(st, 3, d->entry_id);
+		gw_sql_bind_str(st, 4, d->unique_id);
+		gw_sql_bind_str(st, 5, d->mime_type);
+		gw_sql_bind_str(st, 6, gw_spool_file_relpath(d->file));
 		sqlite3_bind_int64(st, 7,
 				   (sqlite3_int64)gw_spool_file_size(d->file));
-		bind_str(st, 8, gw_spool_file_sha1(d->file));
-		rc = exec_stmt(be->wdb, st, "insert document", &j->err);
+		gw_sql_bind_str(st, 8, gw_spool_file_sha1(d->file));
+		rc = gw_sql_exec(be->wdb, st, "insert document", &j->err);
 		if (rc < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < s->nrecipients; i++) {
 		st = be->w[W_INS_RCPT];
-		bind_str(st, 1, j->txid);
-		bind_str(st, 2, s->recipients[i]);
-		bind_str(st, 3, now);
-		rc = exec_stmt(be->wdb, st, "insert recipient", &j->err);
+		gw_sql_bind_str(st, 1, j->txid);
+		gw_sql_bind_str(st, 2, s->recipients[i]);
+		gw_sql_bind_str(st, 3, now);
+		rc = gw_sql_exec(be->wdb, st, "insert recipient", &j->err);
 		if (rc < 0)
 			goto out;
 	}
@@ -540,10 +500,10 @@ insert_audit(struct sqlite_be *be, const struct gw_audit_event *ev,
 		goto out;
 	sqlite3_bind_int64(st, 1, id);
 	for (int i = 0; i < 9; i++)
-		bind_str(st, 2 + i, f[i]);
-	bind_str(st, 11, be->audit_hash);
-	bind_str(st, 12, hash);
-	if ((rc = exec_stmt(be->wdb, st, "insert audit", err)) < 0)
+		gw_sql_bind_str(st, 2 + i, f[i]);
+	gw_sql_bind_str(st, 11, be->audit_hash);
+	gw_sql_bind_str(st, 12, hash);
+	if ((rc = gw_sql_exec(be->wdb, st, "insert audit", err)) < 0)
 		goto out;
 	be->audit_id = id;
 	memcpy(be->audit_hash, hash, sizeof(hash));
@@ -564,10 +524,58 @@ undo_files(struct job *j)
 {
 	struct gw_err e;
 
-	for (size_t i = j->nadopted; i > 0; i--)
-		if (gw_spool_file_unadopt(j->sub->docs[i - 1].file, &e) < 0)
+	for (size_t i = j->nadopted; i > 0; i--) {
+		struct gw_spool_file *f = j->kind == JOB_QUEUE
+					      ? j->q->msgs[i - 1].file
+					      : j->sub->docs[i - 1].file;
+
+		if (gw_spool_file_unadopt(f, &e) < 0)
 			gw_log_warn(NULL, "%s", e.msg);
+	}
 	j->nadopted = 0;
+}
+
+/* Adopt the messages' files, then queue; all or nothing. */
+static int
+run_queue(struct sqlite_be *be, struct job *j)
+{
+	struct qargs *q = j->q;
+	int rc = gw_sqlq_convert(be->wq, q->txid, &j->err);
+
+	for (size_t i = 0; i < q->nmsgs && rc == 0; i++)
+		if ((rc = gw_spool_file_adopt(q->msgs[i].file, &j->err)) == 0)
+			j->nadopted++;
+	if (rc == 0)
+		rc = gw_sqlq_queue(be->wq, q->txid, q->msgs, q->nmsgs, q->fails,
+				   q->nfails, q->now, q->lifetime_s, &j->err);
+	if (rc != 0)
+		undo_files(j);
+	return rc;
+}
+
+static int
+run_other(struct sqlite_be *be, struct job *j, const char *now)
+{
+	struct qargs *q = j->q;
+
+	switch (j->kind) {
+	case JOB_ACCEPT:
+		return run_accept(be, j, now);
+	case JOB_AUDIT:
+		return run_audit(be, j, now);
+	case JOB_QUEUE:
+		return run_queue(be, j);
+	case JOB_CLAIM:
+		return gw_sqlq_claim(be->wq, gw_spool_dir(be->sp), q->now,
+				     q->lease_s, q->max, &q->jobs, &q->njobs,
+				     &j->err);
+	case JOB_RESULT:
+		return gw_sqlq_result(be->wq, q->job, q->res, q->nres,
+				      q->next_at, q->error, &j->err);
+	case JOB_RESET:
+		return gw_sqlq_reset(be->wq, q->now, &j->err);
+	}
+	return gw_err_set(&j->err, GW_ERROR, "5.3.0", "store: bad job");
 }
 
 /* Run one job inside its own savepoint; < 0 only if the batch is lost. */
@@ -577,14 +585,12 @@ run_job(struct sqlite_be *be, struct job *j, const char *now, bool *synced,
 {
 	int rc;
 
-	if ((rc = exec_stmt(be->wdb, be->w[W_SAVEPOINT], "savepoint", err)) < 0)
+	if ((rc = gw_sql_exec(be->wdb, be->w[W_SAVEPOINT], "savepoint", err)) <
+	    0)
 		goto out;
-	if (j->kind == JOB_ACCEPT)
-		j->rc = run_accept(be, j, now);
-	else
-		j->rc = run_audit(be, j, now);
+	j->rc = run_other(be, j, now);
 	if (j->rc == 0 || j->rc == GW_EEXISTS) {
-		rc = exec_stmt(be->wdb, be->w[W_RELEASE], "release", err);
+		rc = gw_sql_exec(be->wdb, be->w[W_RELEASE], "release", err);
 		if (j->nadopted > 0)
 			*synced = false;
 		goto out;
@@ -592,10 +598,10 @@ run_job(struct sqlite_be *be, struct job *j, const char *now, bool *synced,
 	undo_files(j);
 	if (j->kind == JOB_ACCEPT)
 		j->txid[0] = '\0';
-	if ((rc = exec_stmt(be->wdb, be->w[W_ROLLBACK_TO], "rollback to",
-			    err)) < 0)
+	if ((rc = gw_sql_exec(be->wdb, be->w[W_ROLLBACK_TO], "rollback to",
+			      err)) < 0)
 		goto out;
-	rc = exec_stmt(be->wdb, be->w[W_RELEASE], "release", err);
+	rc = gw_sql_exec(be->wdb, be->w[W_RELEASE], "release", err);
 out:
 	return rc;
 }
@@ -612,7 +618,7 @@ batch_failed(struct sqlite_be *be, struct job **jobs, size_t n,
 	struct gw_err e2;
 
 	if (!sqlite3_get_autocommit(be->wdb) &&
-	    exec_stmt(be->wdb, be->w[W_ROLLBACK], "rollback", &e2) < 0)
+	    gw_sql_exec(be->wdb, be->w[W_ROLLBACK], "rollback", &e2) < 0)
 		gw_log_err(NULL, "%s", e2.msg);
 	for (size_t i = 0; i < n; i++) {
 		struct job *j = jobs[i];
@@ -642,8 +648,8 @@ run_batch(struct sqlite_be *be, struct job **jobs, size_t n)
 	int rc;
 
 	gw_err_clear(&err);
-	stamp(now);
-	if ((rc = exec_stmt(be->wdb, be->w[W_BEGIN], "begin", &err)) < 0)
+	gw_sql_stamp(now);
+	if ((rc = gw_sql_exec(be->wdb, be->w[W_BEGIN], "begin", &err)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if ((rc = run_job(be, jobs[i], now, &synced, &err)) < 0)
@@ -651,7 +657,7 @@ run_batch(struct sqlite_be *be, struct job **jobs, size_t n)
 	/* The renames must be durable before the rows naming them are. */
 	if (!synced && (rc = gw_spool_sync(be->sp, &err)) < 0)
 		goto out;
-	rc = exec_stmt(be->wdb, be->w[W_COMMIT], "commit", &err);
+	rc = gw_sql_exec(be->wdb, be->w[W_COMMIT], "commit", &err);
 out:
 	if (rc < 0)
 		batch_failed(be, jobs, n, &err);
@@ -751,6 +757,79 @@ sqlite_audit_add(void *arg, const struct gw_audit_event *ev, struct gw_err *err)
 	return submit(arg, &j, err);
 }
 
+static int
+sqlite_outbound_queue(void *arg, const char *txid,
+		      const struct gw_store_outmsg *msgs, size_t nmsgs,
+		      const struct gw_store_rcpt_fail *fails, size_t nfails,
+		      long long now, long lifetime_s, struct gw_err *err)
+{
+	struct qargs q = {.txid = txid,
+			  .msgs = msgs,
+			  .nmsgs = nmsgs,
+			  .fails = fails,
+			  .nfails = nfails,
+			  .now = now,
+			  .lifetime_s = lifetime_s};
+	struct job j = {.kind = JOB_QUEUE, .q = &q};
+
+	return submit(arg, &j, err);
+}
+
+static int
+sqlite_jobs_claim(void *arg, long long now, long lease_s, size_t max,
+		  struct gw_store_job **jobs, size_t *n, struct gw_err *err)
+{
+	struct qargs q = {.now = now, .lease_s = lease_s, .max = max};
+	struct job j = {.kind = JOB_CLAIM, .q = &q};
+	int rc = submit(arg, &j, err);
+
+	if (rc < 0) {
+		/* Claimed in a batch that was rolled back: not ours. */
+		gw_store_jobs_free(q.jobs, q.njobs);
+		return rc;
+	}
+	*jobs = q.jobs;
+	*n = q.njobs;
+	return 0;
+}
+
+static int
+sqlite_job_result(void *arg, const struct gw_store_job *job,
+		  const struct gw_store_rcpt_result *res, size_t n,
+		  long long next_at, const char *error, struct gw_err *err)
+{
+	struct qargs q = {.job = job,
+			  .res = res,
+			  .nres = n,
+			  .next_at = next_at,
+			  .error = error};
+	struct job j = {.kind = JOB_RESULT, .q = &q};
+
+	return submit(arg, &j, err);
+}
+
+static int
+sqlite_leases_reset(void *arg, long long now, struct gw_err *err)
+{
+	struct qargs q = {.now = now};
+	struct job j = {.kind = JOB_RESET, .q = &q};
+
+	return submit(arg, &j, err);
+}
+
+static int
+sqlite_pending(void *arg, size_t max, char ***txids, size_t *n,
+	       struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc;
+
+	pthread_mutex_lock(&be->rlock);
+	rc = gw_sqlq_pending(be->rq, max, txids, n, err);
+	pthread_mutex_unlock(&be->rlock);
+	return rc;
+}
+
 /* --- readers -------------------------------------------------------- */
 
 static char *
@@ -777,7 +856,7 @@ load_docs(struct sqlite_be *be, struct gw_store_record *r, struct gw_err *err)
 	int src;
 	int rc = -1;
 
-	bind_str(st, 1, r->txid);
+	gw_sql_bind_str(st, 1, r->txid);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		struct gw_store_docrec *d;
 		const unsigned char *path;
@@ -788,21 +867,21 @@ load_docs(struct sqlite_be *be, struct gw_store_record *r, struct gw_err *err)
 		}
 		d = &r->docs[r->ndocs++];
 		memset(d, 0, sizeof(*d));
-		d->entry_id = col_dup(st, 0);
-		d->unique_id = col_dup(st, 1);
-		d->mime_type = col_dup(st, 2);
+		d->entry_id = gw_sql_col_dup(st, 0);
+		d->unique_id = gw_sql_col_dup(st, 1);
+		d->mime_type = gw_sql_col_dup(st, 2);
 		path = sqlite3_column_text(st, 3);
 		d->path = abs_path(be, path != NULL ? (const char *)path : "");
 		d->size = (uint64_t)sqlite3_column_int64(st, 4);
-		col_copy(st, 5, d->sha1, sizeof(d->sha1));
+		gw_sql_col_copy(st, 5, d->sha1, sizeof(d->sha1));
 	}
 	if (src != SQLITE_DONE) {
-		rc = db_err(err, be->rdb, src, "read documents");
+		rc = gw_sql_err(err, be->rdb, src, "read documents");
 		goto out;
 	}
 	rc = 0;
 out:
-	stmt_done(st);
+	gw_sql_done(st);
 	return rc;
 }
 
@@ -814,7 +893,7 @@ load_rcpts(struct sqlite_be *be, struct gw_store_record *r, struct gw_err *err)
 	int src;
 	int rc = -1;
 
-	bind_str(st, 1, r->txid);
+	gw_sql_bind_str(st, 1, r->txid);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		struct gw_store_recipient *p;
 
@@ -824,16 +903,16 @@ load_rcpts(struct sqlite_be *be, struct gw_store_record *r, struct gw_err *err)
 			    r->recipients, cap * sizeof(*r->recipients));
 		}
 		p = &r->recipients[r->nrecipients++];
-		p->address = col_dup(st, 0);
-		p->state = col_dup(st, 1);
+		p->address = gw_sql_col_dup(st, 0);
+		p->state = gw_sql_col_dup(st, 1);
 	}
 	if (src != SQLITE_DONE) {
-		rc = db_err(err, be->rdb, src, "read recipients");
+		rc = gw_sql_err(err, be->rdb, src, "read recipients");
 		goto out;
 	}
 	rc = 0;
 out:
-	stmt_done(st);
+	gw_sql_done(st);
 	return rc;
 }
 
@@ -847,7 +926,7 @@ load_record(struct sqlite_be *be, const char *txid,
 	int src;
 	int rc = -1;
 
-	bind_str(st, 1, txid);
+	gw_sql_bind_str(st, 1, txid);
 	src = sqlite3_step(st);
 	if (src == SQLITE_DONE) {
 		rc = gw_err_set(err, GW_ENOTFOUND, "5.1.0",
@@ -855,18 +934,18 @@ load_record(struct sqlite_be *be, const char *txid,
 		goto out;
 	}
 	if (src != SQLITE_ROW) {
-		rc = db_err(err, be->rdb, src, "read submission");
+		rc = gw_sql_err(err, be->rdb, src, "read submission");
 		goto out;
 	}
-	r->txid = col_dup(st, 0);
-	r->client = col_dup(st, 1);
-	r->message_id = col_dup(st, 2);
-	r->ss_unique_id = col_dup(st, 3);
-	r->sender = col_dup(st, 4);
-	r->metadata_level = col_dup(st, 5);
-	r->received_at = col_dup(st, 6);
+	r->txid = gw_sql_col_dup(st, 0);
+	r->client = gw_sql_col_dup(st, 1);
+	r->message_id = gw_sql_col_dup(st, 2);
+	r->ss_unique_id = gw_sql_col_dup(st, 3);
+	r->sender = gw_sql_col_dup(st, 4);
+	r->metadata_level = gw_sql_col_dup(st, 5);
+	r->received_at = gw_sql_col_dup(st, 6);
 	r->final_delivery = sqlite3_column_int(st, 8) != 0;
-	r->relates_to = col_dup(st, 9);
+	r->relates_to = gw_sql_col_dup(st, 9);
 	if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
 		const void *b = sqlite3_column_blob(st, 7);
 		int n = sqlite3_column_bytes(st, 7);
@@ -877,7 +956,7 @@ load_record(struct sqlite_be *be, const char *txid,
 		r->metadata[n] = '\0';
 		r->metadata_len = (size_t)n;
 	}
-	stmt_done(st);
+	gw_sql_done(st);
 	if ((rc = load_docs(be, r, err)) < 0 ||
 	    (rc = load_rcpts(be, r, err)) < 0)
 		goto out;
@@ -885,7 +964,7 @@ load_record(struct sqlite_be *be, const char *txid,
 	r = NULL;
 	rc = 0;
 out:
-	stmt_done(st);
+	gw_sql_done(st);
 	gw_store_record_free(r);
 	return rc;
 }
@@ -899,8 +978,8 @@ find_txid(struct sqlite_be *be, const char *client, const char *message_id,
 	int src;
 	int rc = -1;
 
-	bind_str(st, 1, client);
-	bind_str(st, 2, message_id);
+	gw_sql_bind_str(st, 1, client);
+	gw_sql_bind_str(st, 2, message_id);
 	src = sqlite3_step(st);
 	if (src == SQLITE_DONE) {
 		rc = gw_err_set(
@@ -909,16 +988,16 @@ find_txid(struct sqlite_be *be, const char *client, const char *message_id,
 		goto out;
 	}
 	if (src != SQLITE_ROW) {
-		rc = db_err(err, be->rdb, src, "find submission");
+		rc = gw_sql_err(err, be->rdb, src, "find submission");
 		goto out;
 	}
-	if (!col_copy(st, 0, txid, GW_STORE_TXID_LEN)) {
+	if (!gw_sql_col_copy(st, 0, txid, GW_STORE_TXID_LEN)) {
 		rc = gw_err_set(err, GW_ERROR, "4.3.0", "store: bad txid");
 		goto out;
 	}
 	rc = 0;
 out:
-	stmt_done(st);
+	gw_sql_done(st);
 	return rc;
 }
 
@@ -926,7 +1005,7 @@ static int
 read_begin(struct sqlite_be *be, struct gw_err *err)
 {
 	pthread_mutex_lock(&be->rlock);
-	return exec_stmt(be->rdb, be->r[R_BEGIN], "read begin", err);
+	return gw_sql_exec(be->rdb, be->r[R_BEGIN], "read begin", err);
 }
 
 static void
@@ -934,7 +1013,7 @@ read_end(struct sqlite_be *be, bool began)
 {
 	struct gw_err e;
 
-	if (began && exec_stmt(be->rdb, be->r[R_END], "read end", &e) < 0)
+	if (began && gw_sql_exec(be->rdb, be->r[R_END], "read end", &e) < 0)
 		gw_log_warn(NULL, "%s", e.msg);
 	pthread_mutex_unlock(&be->rlock);
 }
@@ -972,7 +1051,7 @@ sqlite_find(void *arg, const char *client, const char *message_id,
 	pthread_mutex_lock(&be->rlock);
 	if ((rc = find_txid(be, client, message_id, txid, err)) < 0)
 		goto out;
-	if ((rc = exec_stmt(be->rdb, be->r[R_BEGIN], "read begin", err)) < 0)
+	if ((rc = gw_sql_exec(be->rdb, be->r[R_BEGIN], "read begin", err)) < 0)
 		goto out;
 	began = true;
 	rc = load_record(be, txid, out, err);
@@ -992,13 +1071,13 @@ sqlite_count(void *arg, long *out, struct gw_err *err)
 	pthread_mutex_lock(&be->rlock);
 	src = sqlite3_step(st);
 	if (src != SQLITE_ROW) {
-		rc = db_err(err, be->rdb, src, "count");
+		rc = gw_sql_err(err, be->rdb, src, "count");
 		goto out;
 	}
 	*out = (long)sqlite3_column_int64(st, 0);
 	rc = 0;
 out:
-	stmt_done(st);
+	gw_sql_done(st);
 	pthread_mutex_unlock(&be->rlock);
 	return rc;
 }
@@ -1013,8 +1092,8 @@ verify_row(sqlite3_stmt *st, char prev[65], struct gw_err *err)
 
 	for (int i = 0; i < 9; i++)
 		f[i] = (const char *)sqlite3_column_text(st, 1 + i);
-	if (!col_copy(st, 10, stored_prev, sizeof(stored_prev)) ||
-	    !col_copy(st, 11, stored, sizeof(stored)) ||
+	if (!gw_sql_col_copy(st, 10, stored_prev, sizeof(stored_prev)) ||
+	    !gw_sql_col_copy(st, 11, stored, sizeof(stored)) ||
 	    strcmp(stored_prev, prev) != 0) {
 		rc = gw_err_set(
 		    err, GW_ETRUST, "5.7.0",
@@ -1054,12 +1133,12 @@ sqlite_audit_verify(void *arg, long *rows_out, struct gw_err *err)
 		rows++;
 	}
 	if (src != SQLITE_DONE) {
-		rc = db_err(err, be->rdb, src, "audit verify");
+		rc = gw_sql_err(err, be->rdb, src, "audit verify");
 		goto out;
 	}
 	rc = 0;
 out:
-	stmt_done(st);
+	gw_sql_done(st);
 	read_end(be, began);
 	if (rows_out != NULL)
 		*rows_out = rows;
@@ -1103,7 +1182,7 @@ pragma_wal(sqlite3 *db, struct gw_err *err)
 
 	src = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
 	if (src != SQLITE_OK || (src = sqlite3_step(st)) != SQLITE_ROW) {
-		rc = db_err(err, db, src, "journal_mode");
+		rc = gw_sql_err(err, db, src, "journal_mode");
 		goto out;
 	}
 	mode = sqlite3_column_text(st, 0);
@@ -1131,7 +1210,7 @@ open_conn(const char *path, int busy_ms, sqlite3 **out, struct gw_err *err)
 				  SQLITE_OPEN_FULLMUTEX,
 			      NULL);
 	if (src != SQLITE_OK) {
-		rc = db_err(err, db, src, path);
+		rc = gw_sql_err(err, db, src, path);
 		goto out;
 	}
 	sqlite3_extended_result_codes(db, 1);
@@ -1148,7 +1227,7 @@ open_conn(const char *path, int busy_ms, sqlite3 **out, struct gw_err *err)
 			   " PRAGMA temp_store=MEMORY;",
 			   NULL, NULL, NULL);
 	if (src != SQLITE_OK) {
-		rc = db_err(err, db, src, "pragmas");
+		rc = gw_sql_err(err, db, src, "pragmas");
 		goto out;
 	}
 	*out = db;
@@ -1170,7 +1249,7 @@ schema_version(sqlite3 *db, int *out, struct gw_err *err)
 	    db, "SELECT coalesce(max(version), 0) FROM schema_version", -1, &st,
 	    NULL);
 	if (src != SQLITE_OK || (src = sqlite3_step(st)) != SQLITE_ROW) {
-		rc = db_err(err, db, src, "schema_version");
+		rc = gw_sql_err(err, db, src, "schema_version");
 		goto out;
 	}
 	*out = sqlite3_column_int(st, 0);
@@ -1192,7 +1271,7 @@ migrate(sqlite3 *db, struct gw_err *err)
 
 	src = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (src != SQLITE_OK) {
-		rc = db_err(err, db, src, "schema begin");
+		rc = gw_sql_err(err, db, src, "schema begin");
 		goto out;
 	}
 	began = true;
@@ -1201,7 +1280,7 @@ migrate(sqlite3 *db, struct gw_err *err)
 			   " (version INTEGER NOT NULL)",
 			   NULL, NULL, NULL);
 	if (src != SQLITE_OK) {
-		rc = db_err(err, db, src, "schema");
+		rc = gw_sql_err(err, db, src, "schema");
 		goto out;
 	}
 	if ((rc = schema_version(db, &v, err)) < 0)
@@ -1216,7 +1295,7 @@ migrate(sqlite3 *db, struct gw_err *err)
 	for (; v < SCHEMA_VERSION; v++) {
 		src = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
 		if (src != SQLITE_OK) {
-			rc = db_err(err, db, src, "migration");
+			rc = gw_sql_err(err, db, src, "migration");
 			goto out;
 		}
 		n = snprintf(q, sizeof(q),
@@ -1227,13 +1306,13 @@ migrate(sqlite3 *db, struct gw_err *err)
 		}
 		src = sqlite3_exec(db, q, NULL, NULL, NULL);
 		if (src != SQLITE_OK) {
-			rc = db_err(err, db, src, "schema_version");
+			rc = gw_sql_err(err, db, src, "schema_version");
 			goto out;
 		}
 	}
 	src = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	if (src != SQLITE_OK) {
-		rc = db_err(err, db, src, "schema commit");
+		rc = gw_sql_err(err, db, src, "schema commit");
 		goto out;
 	}
 	began = false;
@@ -1245,20 +1324,6 @@ out:
 }
 
 static int
-prepare_all(sqlite3 *db, const char *const *sql, sqlite3_stmt **st, int n,
-	    struct gw_err *err)
-{
-	for (int i = 0; i < n; i++) {
-		int src = sqlite3_prepare_v3(
-		    db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st[i], NULL);
-
-		if (src != SQLITE_OK)
-			return db_err(err, db, src, "prepare");
-	}
-	return 0;
-}
-
-static int
 sweep_keep(const char *rel, void *arg, struct gw_err *err)
 {
 	struct sqlite_be *be = arg;
@@ -1266,15 +1331,15 @@ sweep_keep(const char *rel, void *arg, struct gw_err *err)
 	int src;
 	int rc;
 
-	bind_str(st, 1, rel);
+	gw_sql_bind_str(st, 1, rel);
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW)
 		rc = 1;
 	else if (src == SQLITE_DONE)
 		rc = 0;
 	else
-		rc = db_err(err, be->rdb, src, "sweep");
-	stmt_done(st);
+		rc = gw_sql_err(err, be->rdb, src, "sweep");
+	gw_sql_done(st);
 	return rc;
 }
 
@@ -1290,8 +1355,8 @@ sweep(struct sqlite_be *be, struct gw_spool *sp, long *removed,
 	int rc;
 
 	if (sqlite3_exec(be->rdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return db_err(err, be->rdb, sqlite3_errcode(be->rdb),
-			      "sweep begin");
+		return gw_sql_err(err, be->rdb, sqlite3_errcode(be->rdb),
+				  "sweep begin");
 	rc = gw_spool_sweep(sp, sweep_keep, be, removed, err);
 	sqlite3_exec(be->rdb, "COMMIT", NULL, NULL, NULL);
 	return rc;
@@ -1329,6 +1394,8 @@ sqlite_close(void *arg)
 	gw_sqlckpt_stop(be->ckpt);
 	if (be->cdb != NULL && sqlite3_close(be->cdb) != SQLITE_OK)
 		gw_log_err(NULL, "store: close: %s", sqlite3_errmsg(be->cdb));
+	gw_sqlq_free(be->wq);
+	gw_sqlq_free(be->rq);
 	for (int i = 0; i < W_NSTMT; i++)
 		sqlite3_finalize(be->w[i]);
 	for (int i = 0; i < R_NSTMT; i++)
@@ -1381,10 +1448,12 @@ sqlite_open(const char *path, struct gw_spool *sp,
 	    (rc = pragma_wal(be->wdb, err)) < 0 ||
 	    (rc = migrate(be->wdb, err)) < 0 ||
 	    (rc = open_conn(path, busy, &be->rdb, err)) < 0 ||
-	    (rc = prepare_all(be->wdb, wsql, be->w, W_NSTMT, err)) < 0 ||
-	    (rc = prepare_all(be->rdb, rsql, be->r, R_NSTMT, err)) < 0 ||
+	    (rc = gw_sql_prepare_all(be->wdb, wsql, be->w, W_NSTMT, err)) < 0 ||
+	    (rc = gw_sql_prepare_all(be->rdb, rsql, be->r, R_NSTMT, err)) < 0 ||
 	    (rc = load_head(be->wdb, be->w[W_HEAD], &be->audit_id,
 			    be->audit_hash, err)) < 0 ||
+	    (rc = gw_sqlq_new(be->wdb, &be->wq, err)) < 0 ||
+	    (rc = gw_sqlq_new(be->rdb, &be->rq, err)) < 0 ||
 	    (rc = sweep(be, sp, &removed, err)) < 0 ||
 	    (rc = open_conn(path, busy, &be->cdb, err)) < 0 ||
 	    (rc = gw_sqlckpt_start(be->wdb, be->cdb, &be->ckpt, err)) < 0)
@@ -1418,4 +1487,9 @@ const struct gw_store_ops gw_store_sqlite_ops = {
     .audit_verify = sqlite_audit_verify,
     .audit_head = sqlite_audit_head,
     .stats = sqlite_stats,
+    .pending = sqlite_pending,
+    .outbound_queue = sqlite_outbound_queue,
+    .jobs_claim = sqlite_jobs_claim,
+    .job_result = sqlite_job_result,
+    .leases_reset = sqlite_leases_reset,
 };

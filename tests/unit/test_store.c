@@ -675,3 +675,211 @@ GW_TEST(store_wal_checkpointed_in_background)
 	CHECK(sb.st_size > 2 * 1024 * 1024);
 	gw_store_close(st);
 }
+
+/* A finished spool file holding s, for an outbound message. */
+static struct gw_spool_file *
+mkmsg(struct gw_store *st, const char *s)
+{
+	return mkdoc(st, s, strlen(s));
+}
+
+GW_TEST(store_outbound_queue_lifecycle)
+{
+	static const char *const domain_rcpts[] = {"a@direct.example.org",
+						   "b@direct.example.org"};
+	struct gw_store_rcpt_fail fail = {.address = "c@direct.example.net",
+					  .reason = "no certificate"};
+	struct gw_spool_file *files[2] = {NULL, NULL}, *m = NULL;
+	struct gw_store_job *jobs = NULL;
+	struct gw_store_record *r = NULL;
+	struct gw_store *st = NULL;
+	struct gw_store_outmsg om = {.domain = "direct.example.org",
+				     .message_id = "<1@hosp.example.org>",
+				     .mail_from = "ehr@hosp.example.org",
+				     .rcpts = domain_rcpts,
+				     .nrcpts = 2};
+	char **txids = NULL;
+	char txid[64];
+	size_t n = 0;
+	struct gw_err e;
+	struct env v;
+	long long now = 1000000;
+
+	env_init(&v);
+	REQUIRE(gw_store_open(v.db, v.spool, &st, &e) == 0);
+	REQUIRE(accept_one(st, "CN=ehr1", "urn:uuid:q1", 1, files, txid, &e) ==
+		0);
+	REQUIRE(gw_store_pending(st, 10, &txids, &n, &e) == 0);
+	CHECK_INT(n, 1);
+	CHECK(n == 1 && strcmp(txids[0], txid) == 0);
+	gw_store_txids_free(txids, n);
+
+	REQUIRE((m = mkmsg(st, "Subject: encrypted\r\n\r\nx\r\n")) != NULL);
+	om.file = m;
+	CHECK_INT(
+	    gw_store_outbound_queue(st, txid, &om, 1, &fail, 1, now, 3600, &e),
+	    0);
+	CHECK(strstr(gw_spool_file_path(m), "/doc/") != NULL);
+	REQUIRE(gw_store_pending(st, 10, &txids, &n, &e) == 0);
+	CHECK_INT(n, 0);
+	gw_store_txids_free(txids, n);
+	/* Converted once only. */
+	CHECK_INT(
+	    gw_store_outbound_queue(st, txid, &om, 1, NULL, 0, now, 3600, &e),
+	    GW_EEXISTS);
+
+	/* Due now: one job, two recipients, its file readable. */
+	REQUIRE(gw_store_jobs_claim(st, now, 600, 8, &jobs, &n, &e) == 0);
+	REQUIRE(n == 1);
+	CHECK_STR(jobs[0].domain, "direct.example.org");
+	CHECK_STR(jobs[0].message_id, "<1@hosp.example.org>");
+	CHECK_INT(jobs[0].attempts, 1);
+	CHECK(jobs[0].expires_at == now + 3600);
+	REQUIRE(jobs[0].nrcpts == 2);
+	CHECK_STR(jobs[0].rcpts[0], "a@direct.example.org");
+	CHECK(access(jobs[0].path, R_OK) == 0);
+	{
+		struct gw_store_job *again = NULL;
+		size_t n2 = 9;
+
+		/* Claimed: nobody else gets it inside the lease. */
+		REQUIRE(gw_store_jobs_claim(st, now + 599, 600, 8, &again, &n2,
+					    &e) == 0);
+		CHECK_INT(n2, 0);
+		gw_store_jobs_free(again, n2);
+	}
+	{
+		struct gw_store_rcpt_result res[2] = {
+		    {.address = "a@direct.example.org",
+		     .outcome = GW_RCPT_SENT,
+		     .reason = "250 2.0.0 ok"},
+		    {.address = "b@direct.example.org",
+		     .outcome = GW_RCPT_DEFERRED,
+		     .reason = "451 4.3.0 later"},
+		};
+
+		CHECK_INT(gw_store_job_result(st, &jobs[0], res, 2, now + 60,
+					      "451 for one", &e),
+			  0);
+	}
+	gw_store_jobs_free(jobs, n);
+	REQUIRE(gw_store_jobs_claim(st, now + 59, 600, 8, &jobs, &n, &e) == 0);
+	CHECK_INT(n, 0);
+	gw_store_jobs_free(jobs, n);
+	REQUIRE(gw_store_jobs_claim(st, now + 60, 600, 8, &jobs, &n, &e) == 0);
+	REQUIRE(n == 1);
+	CHECK_INT(jobs[0].attempts, 2);
+	REQUIRE(jobs[0].nrcpts == 1); /* only the deferred one is left */
+	CHECK_STR(jobs[0].rcpts[0], "b@direct.example.org");
+	{
+		struct gw_store_rcpt_result res = {
+		    .address = "b@direct.example.org",
+		    .outcome = GW_RCPT_FAILED,
+		    .reason = "550 5.1.1 no such user"};
+
+		CHECK_INT(gw_store_job_result(st, &jobs[0], &res, 1, now + 120,
+					      NULL, &e),
+			  0);
+	}
+	gw_store_jobs_free(jobs, n);
+	/* Nothing left: the job is finished. */
+	REQUIRE(gw_store_jobs_claim(st, now + 10000, 600, 8, &jobs, &n, &e) ==
+		0);
+	CHECK_INT(n, 0);
+	gw_store_jobs_free(jobs, n);
+
+	REQUIRE(gw_store_submission_get(st, txid, &r, &e) == 0);
+	REQUIRE(r->nrecipients == 3);
+	CHECK_STR(r->recipients[0].state, "sent");
+	CHECK_STR(r->recipients[1].state, "failed");
+	CHECK_STR(r->recipients[2].state, "failed");
+	gw_store_record_free(r);
+	gw_spool_file_discard(m);
+	discard_all(files, 1);
+	gw_store_close(st);
+}
+
+GW_TEST(store_outbound_survives_restart_and_lease_reset)
+{
+	static const char *const rc1[] = {"a@direct.example.org"};
+	struct gw_spool_file *files[1] = {NULL}, *m = NULL;
+	struct gw_store_job *jobs = NULL;
+	struct gw_store *st = NULL;
+	struct gw_store_outmsg om = {.domain = "direct.example.org",
+				     .message_id = "<2@hosp.example.org>",
+				     .mail_from = "ehr@hosp.example.org",
+				     .rcpts = rc1,
+				     .nrcpts = 1};
+	char path[1024];
+	char txid[64];
+	size_t n = 0;
+	struct gw_err e;
+	struct env v;
+	long long now = 2000000;
+
+	env_init(&v);
+	REQUIRE(gw_store_open(v.db, v.spool, &st, &e) == 0);
+	REQUIRE(accept_one(st, "CN=ehr1", "urn:uuid:q2", 1, files, txid, &e) ==
+		0);
+	REQUIRE((m = mkmsg(st, "encrypted bytes\r\n")) != NULL);
+	om.file = m;
+	REQUIRE(gw_store_outbound_queue(st, txid, &om, 1, NULL, 0, now, 3600,
+					&e) == 0);
+	REQUIRE(gw_store_jobs_claim(st, now, 600, 8, &jobs, &n, &e) == 0);
+	REQUIRE(n == 1);
+	snprintf(path, sizeof(path), "%s", jobs[0].path);
+	gw_store_jobs_free(jobs, n);
+	gw_spool_file_discard(m);
+	discard_all(files, 1);
+	/* "Crash" while the job is claimed; the sweep must keep its file. */
+	gw_store_close(st);
+	REQUIRE(gw_store_open(v.db, v.spool, &st, &e) == 0);
+	CHECK(access(path, R_OK) == 0);
+	REQUIRE(gw_store_jobs_claim(st, now + 1, 600, 8, &jobs, &n, &e) == 0);
+	CHECK_INT(n, 0); /* still leased */
+	gw_store_jobs_free(jobs, n);
+	REQUIRE(gw_store_leases_reset(st, now + 1, &e) == 0);
+	REQUIRE(gw_store_jobs_claim(st, now + 1, 600, 8, &jobs, &n, &e) == 0);
+	REQUIRE(n == 1);
+	CHECK_INT(jobs[0].attempts, 2);
+	CHECK(strcmp(jobs[0].path, path) == 0);
+	gw_store_jobs_free(jobs, n);
+	gw_store_close(st);
+}
+
+GW_TEST(store_outbound_refuses_unknown_recipient_atomically)
+{
+	static const char *const bad[] = {"a@direct.example.org",
+					  "stranger@elsewhere.example"};
+	struct gw_spool_file *files[1] = {NULL}, *m = NULL;
+	struct gw_store *st = NULL;
+	struct gw_store_outmsg om = {.domain = "direct.example.org",
+				     .message_id = "<3@hosp.example.org>",
+				     .mail_from = "ehr@hosp.example.org",
+				     .rcpts = bad,
+				     .nrcpts = 2};
+	char **txids = NULL;
+	char txid[64];
+	size_t n = 0;
+	struct gw_err e;
+	struct env v;
+
+	env_init(&v);
+	REQUIRE(gw_store_open(v.db, v.spool, &st, &e) == 0);
+	REQUIRE(accept_one(st, "CN=ehr1", "urn:uuid:q3", 1, files, txid, &e) ==
+		0);
+	REQUIRE((m = mkmsg(st, "x\r\n")) != NULL);
+	om.file = m;
+	CHECK_INT(
+	    gw_store_outbound_queue(st, txid, &om, 1, NULL, 0, 5, 3600, &e),
+	    GW_ERROR);
+	CHECK(strstr(e.msg, "stranger@elsewhere.example") != NULL);
+	/* Nothing happened: file back in tmp/, still waiting. */
+	CHECK(strstr(gw_spool_file_path(m), "/tmp/") != NULL);
+	REQUIRE(gw_store_pending(st, 10, &txids, &n, &e) == 0);
+	CHECK_INT(n, 1);
+	gw_store_txids_free(txids, n);
+	gw_spool_file_discard(m);
+	discard_all(files, 1);
+	gw_store_close(st);
+}

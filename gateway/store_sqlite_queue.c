@@ -1,0 +1,364 @@
+/*
+ * NAME
+ *	store_sqlite_queue - the outbound queue's SQL (see the header)
+ * DESCRIPTION
+ *	Tables (schema version 3, store_sqlite.c): outbound holds one row
+ *	per Direct message and destination domain, with its spool file,
+ *	attempts, next attempt time, expiry and a claimed flag;
+ *	recipients.job points a recipient at the job that carries it and
+ *	recipients.reason keeps the last word about it.
+ *
+ *	A claim sets claimed = 1 and moves next_at to now + lease, so a
+ *	crashed process's jobs wait at most one lease, and
+ *	gw_sqlq_reset() makes them due at once when dxgw starts again.
+ *	Because the result of an attempt is committed only after the
+ *	server's reply, a crash in between sends that message again: at
+ *	least once, and exactly once in the normal case.
+ * STANDARDS
+ *	RELIABILITY.md 3.2 (at-least-once with idempotence keys).
+ */
+#include "store_sqlite_queue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "store_sqlite_util.h"
+
+enum {
+	Q_PENDING,
+	Q_INS_JOB,
+	Q_RCPT_JOB,
+	Q_RCPT_FAIL,
+	Q_SUB_QUEUED,
+	Q_DUE,
+	Q_CLAIM,
+	Q_JOB_RCPTS,
+	Q_RCPT_SET,
+	Q_LEFT,
+	Q_JOB_DONE,
+	Q_JOB_AGAIN,
+	Q_RESET,
+	Q_N
+};
+
+static const char *const qsql[Q_N] = {
+    [Q_PENDING] = "SELECT txid FROM submissions WHERE state = 'accepted'"
+		  " ORDER BY rowid LIMIT ?1",
+    [Q_INS_JOB] = "INSERT INTO outbound (txid, domain, message_id,"
+		  " mail_from, path, size, created_at, next_at, expires_at)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+    [Q_RCPT_JOB] = "UPDATE recipients SET job = ?1, updated_at = ?2"
+		   " WHERE txid = ?3 AND address = ?4 AND state = 'queued'",
+    [Q_RCPT_FAIL] = "UPDATE recipients SET state = 'failed', reason = ?1,"
+		    " updated_at = ?2 WHERE txid = ?3 AND address = ?4 AND"
+		    " state = 'queued'",
+    [Q_SUB_QUEUED] = "UPDATE submissions SET state = 'queued'"
+		     " WHERE txid = ?1 AND state = 'accepted'",
+    [Q_DUE] = "SELECT id, txid, domain, message_id, mail_from, path, size,"
+	      " attempts, created_at, expires_at FROM outbound"
+	      " WHERE state = 'queued' AND next_at <= ?1"
+	      " ORDER BY next_at, id LIMIT ?2",
+    [Q_CLAIM] = "UPDATE outbound SET claimed = 1, attempts = attempts + 1,"
+		" next_at = ?2 WHERE id = ?1",
+    [Q_JOB_RCPTS] = "SELECT address FROM recipients WHERE job = ?1 AND"
+		    " state = 'queued' ORDER BY rowid",
+    [Q_RCPT_SET] = "UPDATE recipients SET state = ?1, reason = ?2,"
+		   " updated_at = ?3 WHERE job = ?4 AND address = ?5 AND"
+		   " state = 'queued'",
+    [Q_LEFT] = "SELECT count(*) FROM recipients WHERE job = ?1 AND"
+	       " state = 'queued'",
+    [Q_JOB_DONE] = "UPDATE outbound SET state = 'done', claimed = 0,"
+		   " last_error = ?2 WHERE id = ?1",
+    [Q_JOB_AGAIN] = "UPDATE outbound SET claimed = 0, next_at = ?2,"
+		    " last_error = ?3 WHERE id = ?1",
+    [Q_RESET] = "UPDATE outbound SET claimed = 0, next_at = ?1"
+		" WHERE claimed = 1 AND state = 'queued'",
+};
+
+struct gw_sqlq {
+	sqlite3 *db;
+	sqlite3_stmt *st[Q_N];
+};
+
+int
+gw_sqlq_new(sqlite3 *db, struct gw_sqlq **out, struct gw_err *err)
+{
+	struct gw_sqlq *q = gw_xcalloc(1, sizeof(*q));
+	int rc;
+
+	*out = NULL;
+	q->db = db;
+	if ((rc = gw_sql_prepare_all(db, qsql, q->st, Q_N, err)) < 0) {
+		gw_sqlq_free(q);
+		return rc;
+	}
+	*out = q;
+	return 0;
+}
+
+void
+gw_sqlq_free(struct gw_sqlq *q)
+{
+	if (q == NULL)
+		return;
+	for (int i = 0; i < Q_N; i++)
+		sqlite3_finalize(q->st[i]);
+	free(q);
+}
+
+int
+gw_sqlq_pending(struct gw_sqlq *q, size_t max, char ***txids, size_t *n,
+		struct gw_err *err)
+{
+	sqlite3_stmt *st = q->st[Q_PENDING];
+	char **v = gw_xcalloc(max, sizeof(*v));
+	size_t k = 0;
+	int src;
+	int rc = -1;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	while (k < max && (src = sqlite3_step(st)) == SQLITE_ROW)
+		v[k++] = gw_sql_col_dup(st, 0);
+	if (k < max && src != SQLITE_DONE) {
+		rc = gw_sql_err(err, q->db, src, "pending submissions");
+		goto out;
+	}
+	*txids = v;
+	*n = k;
+	v = NULL;
+	rc = 0;
+out:
+	gw_sql_done(st);
+	if (v != NULL) {
+		for (size_t i = 0; i < k; i++)
+			free(v[i]);
+		free(v);
+	}
+	return rc;
+}
+
+/* Unix seconds and ids. */
+static void
+bind_ll(sqlite3_stmt *st, int i, long long v)
+{
+	sqlite3_bind_int64(st, i, (sqlite3_int64)v);
+}
+
+int
+gw_sqlq_convert(struct gw_sqlq *q, const char *txid, struct gw_err *err)
+{
+	sqlite3_stmt *st = q->st[Q_SUB_QUEUED];
+	int rc;
+
+	gw_sql_bind_str(st, 1, txid);
+	if ((rc = gw_sql_exec(q->db, st, "submission state", err)) < 0)
+		return rc;
+	if (sqlite3_changes(q->db) != 1)
+		return gw_err_set(err, GW_EEXISTS, "2.0.0",
+				  "store: %s is not waiting for conversion",
+				  txid);
+	return 0;
+}
+
+int
+gw_sqlq_queue(struct gw_sqlq *q, const char *txid,
+	      const struct gw_store_outmsg *msgs, size_t nmsgs,
+	      const struct gw_store_rcpt_fail *fails, size_t nfails,
+	      long long now, long lifetime_s, struct gw_err *err)
+{
+	sqlite3_stmt *st;
+	char stamp[32];
+	int rc = -1;
+
+	gw_sql_stamp(stamp);
+	for (size_t i = 0; i < nmsgs; i++) {
+		const struct gw_store_outmsg *m = &msgs[i];
+		long long id;
+
+		st = q->st[Q_INS_JOB];
+		gw_sql_bind_str(st, 1, txid);
+		gw_sql_bind_str(st, 2, m->domain);
+		gw_sql_bind_str(st, 3, m->message_id);
+		gw_sql_bind_str(st, 4, m->mail_from);
+		gw_sql_bind_str(st, 5, gw_spool_file_relpath(m->file));
+		bind_ll(st, 6, (long long)gw_spool_file_size(m->file));
+		bind_ll(st, 7, now);
+		bind_ll(st, 8, now + lifetime_s);
+		if ((rc = gw_sql_exec(q->db, st, "insert job", err)) < 0)
+			goto out;
+		id = (long long)sqlite3_last_insert_rowid(q->db);
+		for (size_t j = 0; j < m->nrcpts; j++) {
+			st = q->st[Q_RCPT_JOB];
+			bind_ll(st, 1, id);
+			gw_sql_bind_str(st, 2, stamp);
+			gw_sql_bind_str(st, 3, txid);
+			gw_sql_bind_str(st, 4, m->rcpts[j]);
+			if ((rc = gw_sql_exec(q->db, st, "recipient job",
+					      err)) < 0)
+				goto out;
+			if (sqlite3_changes(q->db) != 1) {
+				rc = gw_err_set(err, GW_ERROR, "5.3.0",
+						"store: %s is not a queued "
+						"recipient of %s",
+						m->rcpts[j], txid);
+				goto out;
+			}
+		}
+	}
+	for (size_t i = 0; i < nfails; i++) {
+		st = q->st[Q_RCPT_FAIL];
+		gw_sql_bind_str(st, 1, fails[i].reason);
+		gw_sql_bind_str(st, 2, stamp);
+		gw_sql_bind_str(st, 3, txid);
+		gw_sql_bind_str(st, 4, fails[i].address);
+		if ((rc = gw_sql_exec(q->db, st, "recipient failed", err)) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+static void
+job_from_row(sqlite3_stmt *st, const char *spool_dir, struct gw_store_job *j)
+{
+	const unsigned char *rel = sqlite3_column_text(st, 5);
+	size_t ld = strlen(spool_dir);
+	size_t lr = rel != NULL ? strlen((const char *)rel) : 0;
+
+	memset(j, 0, sizeof(*j));
+	j->id = (long long)sqlite3_column_int64(st, 0);
+	j->txid = gw_sql_col_dup(st, 1);
+	j->domain = gw_sql_col_dup(st, 2);
+	j->message_id = gw_sql_col_dup(st, 3);
+	j->mail_from = gw_sql_col_dup(st, 4);
+	j->path = gw_xmalloc(ld + 1 + lr + 1);
+	memcpy(j->path, spool_dir, ld);
+	j->path[ld] = '/';
+	memcpy(j->path + ld + 1, rel != NULL ? (const char *)rel : "", lr + 1);
+	j->size = (uint64_t)sqlite3_column_int64(st, 6);
+	j->attempts = sqlite3_column_int(st, 7) + 1;
+	j->created_at = (long long)sqlite3_column_int64(st, 8);
+	j->expires_at = (long long)sqlite3_column_int64(st, 9);
+}
+
+static int
+load_rcpts(struct gw_sqlq *q, struct gw_store_job *j, struct gw_err *err)
+{
+	sqlite3_stmt *st = q->st[Q_JOB_RCPTS];
+	size_t cap = 0;
+	int src;
+	int rc = 0;
+
+	bind_ll(st, 1, j->id);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (j->nrcpts == cap) {
+			cap = cap ? 2 * cap : 4;
+			j->rcpts =
+			    gw_xrealloc(j->rcpts, cap * sizeof(*j->rcpts));
+		}
+		j->rcpts[j->nrcpts++] = gw_sql_col_dup(st, 0);
+	}
+	if (src != SQLITE_DONE)
+		rc = gw_sql_err(err, q->db, src, "job recipients");
+	gw_sql_done(st);
+	return rc;
+}
+
+int
+gw_sqlq_claim(struct gw_sqlq *q, const char *spool_dir, long long now,
+	      long lease_s, size_t max, struct gw_store_job **jobs, size_t *n,
+	      struct gw_err *err)
+{
+	sqlite3_stmt *st = q->st[Q_DUE];
+	struct gw_store_job *v = gw_xcalloc(max, sizeof(*v));
+	size_t k = 0;
+	int src;
+	int rc = -1;
+
+	bind_ll(st, 1, now);
+	bind_ll(st, 2, (long long)max);
+	while (k < max && (src = sqlite3_step(st)) == SQLITE_ROW)
+		job_from_row(st, spool_dir, &v[k++]);
+	gw_sql_done(st);
+	if (k < max && src != SQLITE_DONE) {
+		rc = gw_sql_err(err, q->db, src, "due jobs");
+		goto out;
+	}
+	for (size_t i = 0; i < k; i++) {
+		st = q->st[Q_CLAIM];
+		bind_ll(st, 1, v[i].id);
+		bind_ll(st, 2, now + lease_s);
+		if ((rc = gw_sql_exec(q->db, st, "claim", err)) < 0 ||
+		    (rc = load_rcpts(q, &v[i], err)) < 0)
+			goto out;
+	}
+	*jobs = v;
+	*n = k;
+	v = NULL;
+	rc = 0;
+out:
+	if (v != NULL)
+		gw_store_jobs_free(v, k);
+	return rc;
+}
+
+int
+gw_sqlq_result(struct gw_sqlq *q, const struct gw_store_job *job,
+	       const struct gw_store_rcpt_result *res, size_t n,
+	       long long next_at, const char *error, struct gw_err *err)
+{
+	static const char *const states[] = {
+	    [GW_RCPT_SENT] = "sent",
+	    [GW_RCPT_DEFERRED] = "queued",
+	    [GW_RCPT_FAILED] = "failed",
+	};
+	sqlite3_stmt *st;
+	long long left = 0;
+	char now[32];
+	int src;
+	int rc = -1;
+
+	gw_sql_stamp(now);
+	for (size_t i = 0; i < n; i++) {
+		st = q->st[Q_RCPT_SET];
+		gw_sql_bind_str(st, 1, states[res[i].outcome]);
+		gw_sql_bind_str(st, 2, res[i].reason);
+		gw_sql_bind_str(st, 3, now);
+		bind_ll(st, 4, job->id);
+		gw_sql_bind_str(st, 5, res[i].address);
+		if ((rc = gw_sql_exec(q->db, st, "recipient result", err)) < 0)
+			goto out;
+	}
+	st = q->st[Q_LEFT];
+	bind_ll(st, 1, job->id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		left = (long long)sqlite3_column_int64(st, 0);
+	gw_sql_done(st);
+	if (src != SQLITE_ROW) {
+		rc = gw_sql_err(err, q->db, src, "recipients left");
+		goto out;
+	}
+	st = q->st[left == 0 || next_at == 0 ? Q_JOB_DONE : Q_JOB_AGAIN];
+	bind_ll(st, 1, job->id);
+	if (left == 0 || next_at == 0) {
+		gw_sql_bind_str(st, 2, error);
+	} else {
+		bind_ll(st, 2, next_at);
+		gw_sql_bind_str(st, 3, error);
+	}
+	rc = gw_sql_exec(q->db, st, "job state", err);
+out:
+	return rc;
+}
+
+int
+gw_sqlq_reset(struct gw_sqlq *q, long long now, struct gw_err *err)
+{
+	sqlite3_stmt *st = q->st[Q_RESET];
+
+	bind_ll(st, 1, now);
+	return gw_sql_exec(q->db, st, "reset leases", err);
+}
