@@ -62,6 +62,7 @@ libs() {
 	owners openssl/x509 tls.c
 	owners openssl/evp digest.c spool.c store_sqlite.c tls.c
 	owners uuid id.c
+	owners zip xdm.c
 	owners openssl/rand id.c
 	for f in gateway/*.c; do
 		case $f in
