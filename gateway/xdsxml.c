@@ -5,6 +5,8 @@
  *	gw_xdsxml_parse(): libxml2 parse with hardened options, then one
  *	recursive walk that checks the ebRIM 3.0 content model (element
  *	names, namespaces, order and multiplicity) and fills the model.
+ *	For XDM (ITI-32): gw_xdsxml_set_doc_slots() writes the URI, size and
+ *	hash slots of METADATA.XML, gw_xdsxml_doc_list() reads them back.
  * DESCRIPTION
  *	The only module that includes libxml2 for XDS metadata. The tree
  *	walk replaces an XSD: every RegistryObject must list its children
@@ -18,7 +20,8 @@
  *	Everything copied into the model is a gw_xmalloc string; the libxml2
  *	document is freed before returning.
  * STANDARDS
- *	OASIS ebRIM 3.0 (rim.xsd), ebRS 3.0 (lcm.xsd), ITI TF-3 4.2.
+ *	OASIS ebRIM 3.0 (rim.xsd), ebRS 3.0 (lcm.xsd), ITI TF-3 4.2, ITI TF-2
+ *	3.32 (XDM METADATA.XML: URI, size, hash).
  * SECURITY
  *	Untrusted input. XML_PARSE_NONET always; never XML_PARSE_NOENT,
  *	XML_PARSE_DTDLOAD or XML_PARSE_HUGE; a document with any DTD is
@@ -736,4 +739,389 @@ out:
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
 	return rc;
+}
+
+/*
+ * XDM (ITI-32) support: the same hardened parse, then a tree edit
+ * (gw_xdsxml_set_doc_slots) or a listing (gw_xdsxml_doc_list).
+ */
+
+struct tree {
+	struct gw_xds_limits lim;
+	size_t nelements;
+	size_t max_elements;
+	xmlNode **eos; /* every rim:ExtrinsicObject, in document order */
+	size_t neos;
+	size_t cap;
+};
+
+/* Bound depth and element count; collect ExtrinsicObjects. */
+static int
+tree_walk(struct tree *t, xmlNode *n, unsigned depth, struct gw_err *err)
+{
+	if (depth > t->lim.max_depth)
+		return gw_err_set(err, GW_ELIMIT, "5.6.0",
+				  "xdsxml: line %ld: element nested %u deep, "
+				  "limit %u",
+				  xmlGetLineNo(n), depth, t->lim.max_depth);
+	if (++t->nelements > t->max_elements)
+		return gw_err_set(err, GW_ELIMIT, "5.6.0",
+				  "xdsxml: more than %zu elements",
+				  t->max_elements);
+	if (is_rim(n, "ExtrinsicObject")) {
+		if (t->neos == t->cap) {
+			t->cap = t->cap ? 2 * t->cap : 8;
+			t->eos = gw_xrealloc(t->eos, t->cap * sizeof(*t->eos));
+		}
+		t->eos[t->neos++] = n;
+	}
+	for (xmlNode *c = n->children; c != NULL; c = c->next) {
+		int rc;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		rc = tree_walk(t, c, depth + 1, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Parse as gw_xdsxml_parse does and check the root; *out on success. */
+static int
+tree_load(const char *xml, size_t len, const struct gw_xds_limits *lim,
+	  struct tree *t, xmlDocPtr *out, struct gw_err *err)
+{
+	xmlParserCtxtPtr ctxt = NULL;
+	xmlDocPtr doc = NULL;
+	xmlNode *root;
+	int rc = -1;
+
+	*out = NULL;
+	gw_xds_limits_resolve(lim, &t->lim);
+	t->max_elements =
+	    (size_t)t->lim.max_objects * GW_XDS_ELEMENTS_PER_OBJECT;
+	if (len > INT_MAX) {
+		rc = gw_err_set(err, GW_ELIMIT, "5.6.0",
+				"xdsxml: metadata too large");
+		goto out;
+	}
+	ctxt = xmlNewParserCtxt();
+	if (ctxt == NULL) {
+		rc = gw_err_set(err, GW_ERROR, "4.3.0", "xdsxml: no memory");
+		goto out;
+	}
+	/* NONET always; never NOENT, DTDLOAD or HUGE (STYLE 5.8). */
+	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
+				XML_PARSE_NONET | XML_PARSE_NOERROR |
+				    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	if (doc == NULL) {
+		const xmlError *e = xmlCtxtGetLastError(ctxt);
+
+		rc = gw_err_set(err, GW_EPARSE, "5.6.0",
+				"xdsxml: line %d: not well-formed XML",
+				e != NULL ? e->line : 0);
+		goto out;
+	}
+	if (doc->intSubset != NULL || doc->extSubset != NULL) {
+		rc = gw_err_set(err, GW_EPARSE, "5.6.0",
+				"xdsxml: a document type declaration (DTD) is "
+				"not allowed");
+		goto out;
+	}
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || !in_ns(root, NS_LCM) ||
+	    strcmp(ename(root), "SubmitObjectsRequest") != 0) {
+		rc = gw_err_set(err, GW_EPARSE, "5.6.0",
+				"xdsxml: root element is not "
+				"lcm:SubmitObjectsRequest");
+		goto out;
+	}
+	if ((rc = tree_walk(t, root, 1, err)) < 0)
+		goto out;
+	*out = doc;
+	doc = NULL;
+	rc = 0;
+out:
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+	return rc;
+}
+
+static bool
+is_slot_named(const xmlNode *n, const char *name)
+{
+	xmlChar *v;
+	bool r;
+
+	if (!is_rim(n, "Slot"))
+		return false;
+	v = xmlGetNoNsProp(n, (const xmlChar *)"name");
+	r = v != NULL && strcmp((const char *)v, name) == 0;
+	xmlFree(v);
+	return r;
+}
+
+static bool
+has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* A new <rim:Slot name=name><rim:ValueList><rim:Value>v... */
+static xmlNode *
+new_slot(xmlNs *ns, const char *name, const char *value)
+{
+	xmlNode *slot = xmlNewNode(ns, (const xmlChar *)"Slot");
+	xmlNode *vl;
+
+	if (slot == NULL)
+		return NULL;
+	if (xmlNewProp(slot, (const xmlChar *)"name", (const xmlChar *)name) ==
+		NULL ||
+	    (vl = xmlNewChild(slot, ns, (const xmlChar *)"ValueList", NULL)) ==
+		NULL ||
+	    xmlNewTextChild(vl, ns, (const xmlChar *)"Value",
+			    (const xmlChar *)value) == NULL) {
+		xmlFreeNode(slot);
+		return NULL;
+	}
+	return slot;
+}
+
+/* Replace eo's URI, size and hash slots with d's values. */
+static int
+set_slots(xmlNode *eo, const struct gw_xdsxml_docslots *d, struct gw_err *err)
+{
+	static const char *const names[] = {"URI", "size", "hash"};
+	char size[24];
+	const char *values[3] = {d->uri, size, d->sha1};
+	xmlNode *after = NULL, *next;
+
+	if (snprintf(size, sizeof(size), "%llu", (unsigned long long)d->size) <
+	    0)
+		return gw_err_set(err, GW_ERROR, "5.6.0", "xdsxml: size");
+	for (xmlNode *c = eo->children; c != NULL; c = next) {
+		next = c->next;
+		if (is_slot_named(c, "URI") || is_slot_named(c, "size") ||
+		    is_slot_named(c, "hash")) {
+			xmlUnlinkNode(c);
+			xmlFreeNode(c);
+		}
+	}
+	/* ebRIM 3.0: Slot* comes first; ours follow the remaining ones. */
+	for (xmlNode *c = eo->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is_rim(c, "Slot"))
+			break;
+		after = c;
+	}
+	for (int i = 0; i < 3; i++) {
+		xmlNode *s = new_slot(eo->ns, names[i], values[i]);
+		xmlNode *r;
+
+		if (s == NULL)
+			return gw_err_set(err, GW_ERROR, "4.3.0",
+					  "xdsxml: no memory");
+		if (after != NULL)
+			r = xmlAddNextSibling(after, s);
+		else if (eo->children != NULL)
+			r = xmlAddPrevSibling(eo->children, s);
+		else
+			r = xmlAddChild(eo, s);
+		if (r == NULL) {
+			xmlFreeNode(s);
+			return gw_err_set(err, GW_ERROR, "4.3.0",
+					  "xdsxml: no memory");
+		}
+		after = s;
+	}
+	return 0;
+}
+
+/* Match docs[] to the ExtrinsicObjects one to one, then edit them. */
+static int
+set_all(struct tree *t, const struct gw_xdsxml_docslots *docs, size_t ndocs,
+	struct gw_err *err)
+{
+	bool *used = gw_xcalloc(ndocs ? ndocs : 1, sizeof(*used));
+	int rc = -1;
+
+	for (size_t i = 0; i < ndocs; i++) {
+		const struct gw_xdsxml_docslots *d = &docs[i];
+
+		if (d->id == NULL || d->uri == NULL || d->sha1 == NULL ||
+		    has_ctl(d->uri) || has_ctl(d->sha1)) {
+			rc = gw_err_set(err, GW_ERROR, "5.6.0",
+					"xdsxml: document %zu: missing or bad "
+					"id, URI or hash",
+					i);
+			goto out;
+		}
+	}
+	for (size_t k = 0; k < t->neos; k++) {
+		xmlChar *id = xmlGetNoNsProp(t->eos[k], (const xmlChar *)"id");
+		size_t i;
+
+		for (i = 0; id != NULL && i < ndocs; i++)
+			if (strcmp((const char *)id, docs[i].id) == 0)
+				break;
+		if (id == NULL || i == ndocs || used[i]) {
+			rc = gw_err_set(err, GW_ERROR, "5.6.0",
+					"xdsxml: line %ld: ExtrinsicObject %s "
+					"has %s",
+					xmlGetLineNo(t->eos[k]),
+					id ? (const char *)id : "(no id)",
+					id && i < ndocs ? "a duplicate id"
+							: "no document");
+			xmlFree(id);
+			goto out;
+		}
+		xmlFree(id);
+		used[i] = true;
+		if ((rc = set_slots(t->eos[k], &docs[i], err)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < ndocs; i++) {
+		if (!used[i]) {
+			rc = gw_err_set(err, GW_ENOTFOUND, "5.6.0",
+					"xdsxml: no ExtrinsicObject with id "
+					"%s",
+					docs[i].id);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(used);
+	return rc;
+}
+
+int
+gw_xdsxml_set_doc_slots(const char *xml, size_t len,
+			const struct gw_xds_limits *lim,
+			const struct gw_xdsxml_docslots *docs, size_t ndocs,
+			char **out, size_t *out_len, struct gw_err *err)
+{
+	struct tree t = {0};
+	xmlDocPtr doc = NULL;
+	xmlChar *mem = NULL;
+	int memlen = 0;
+	int rc = -1;
+
+	*out = NULL;
+	*out_len = 0;
+	if ((rc = tree_load(xml, len, lim, &t, &doc, err)) < 0)
+		goto out;
+	if ((rc = set_all(&t, docs, ndocs, err)) < 0)
+		goto out;
+	xmlDocDumpMemoryEnc(doc, &mem, &memlen, "UTF-8");
+	if (mem == NULL || memlen <= 0) {
+		rc = gw_err_set(err, GW_ERROR, "4.3.0",
+				"xdsxml: cannot serialise METADATA.XML");
+		goto out;
+	}
+	*out = gw_xstrndup((const char *)mem, (size_t)memlen);
+	*out_len = (size_t)memlen;
+	rc = 0;
+out:
+	xmlFree(mem);
+	xmlFreeDoc(doc);
+	free(t.eos);
+	return rc;
+}
+
+/* Record the slot sl (named name) into *value, *nslots, *nvalues. */
+static void
+note_slot(xmlNode *sl, char **value, int *nslots, int *nvalues)
+{
+	if ((*nslots)++ > 0)
+		return;
+	for (xmlNode *vl = sl->children; vl != NULL; vl = vl->next) {
+		if (!is_rim(vl, "ValueList"))
+			continue;
+		for (xmlNode *v = vl->children; v != NULL; v = v->next) {
+			xmlChar *s;
+
+			if (!is_rim(v, "Value"))
+				continue;
+			if ((*nvalues)++ > 0)
+				continue;
+			s = xmlNodeGetContent(v);
+			*value = gw_xstrdup(s != NULL ? (const char *)s : "");
+			xmlFree(s);
+		}
+	}
+}
+
+static char *
+prop_dup(xmlNode *n, const char *name)
+{
+	xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+	char *r = v != NULL ? gw_xstrdup((const char *)v) : NULL;
+
+	xmlFree(v);
+	return r;
+}
+
+int
+gw_xdsxml_doc_list(const char *xml, size_t len, const struct gw_xds_limits *lim,
+		   struct gw_xdsxml_docinfo **out, size_t *n_out,
+		   struct gw_err *err)
+{
+	struct tree t = {0};
+	xmlDocPtr doc = NULL;
+	struct gw_xdsxml_docinfo *v = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	*n_out = 0;
+	if ((rc = tree_load(xml, len, lim, &t, &doc, err)) < 0)
+		goto out;
+	v = gw_xcalloc(t.neos ? t.neos : 1, sizeof(*v));
+	for (size_t k = 0; k < t.neos; k++) {
+		struct gw_xdsxml_docinfo *d = &v[k];
+
+		d->id = prop_dup(t.eos[k], "id");
+		d->mime_type = prop_dup(t.eos[k], "mimeType");
+		for (xmlNode *c = t.eos[k]->children; c != NULL; c = c->next) {
+			if (is_slot_named(c, "URI"))
+				note_slot(c, &d->uri, &d->nuri,
+					  &d->nuri_values);
+			else if (is_slot_named(c, "size"))
+				note_slot(c, &d->size, &d->nsize,
+					  &d->nsize_values);
+			else if (is_slot_named(c, "hash"))
+				note_slot(c, &d->hash, &d->nhash,
+					  &d->nhash_values);
+		}
+	}
+	*out = v;
+	*n_out = t.neos;
+	v = NULL;
+	rc = 0;
+out:
+	gw_xdsxml_docinfo_free(v, t.neos);
+	xmlFreeDoc(doc);
+	free(t.eos);
+	return rc;
+}
+
+void
+gw_xdsxml_docinfo_free(struct gw_xdsxml_docinfo *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].mime_type);
+		free(v[i].uri);
+		free(v[i].size);
+		free(v[i].hash);
+	}
+	free(v);
 }

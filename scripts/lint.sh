@@ -64,6 +64,7 @@ libs() {
 	owners openssl/cms smime.c
 	owners openssl/pem smime.c
 	owners uuid id.c
+	owners zip xdm.c
 	owners openssl/rand id.c
 	for f in gateway/*.c; do
 		case $f in

@@ -1,0 +1,938 @@
+/*
+ * NAME
+ *	xdm - IHE ITI-32 XDM packages (ZIP): build and check
+ * SUMMARY
+ *	gw_xdm_build(): stored submission -> XDM ZIP in a private temporary
+ *	directory. gw_xdm_check(): the NIST XDM decoder's structural rules
+ *	(names, required entries, URI/size/hash of every DocumentEntry).
+ * DESCRIPTION
+ *	The only module that includes libzip. A build works in a fresh
+ *	directory tmpdir/xdm.XXXXXX made by mkdtemp (0700): each spool file
+ *	is copied there under its package name (DOC00001.XML, ...) while it
+ *	is hashed, and the copy must have the size and SHA-1 the store
+ *	recorded (ITI TF-3 4.2.3.2: hash and size are over the exact bytes,
+ *	pitfall P14); the metadata gets URI, size and hash slots from those
+ *	very numbers (xdsxml), and libzip writes XDM.ZIP from the copies.
+ *	Every failure path removes the directory, so nothing is left behind;
+ *	on success the caller owns the directory through gw_xdm_remove().
+ *	Names are exactly those ITI-32 and the NIST decoder expect
+ *	(SPEC 5.1, pitfall P3): INDEX.HTM, README.TXT, IHE_XDM/SUBSET01/
+ *	METADATA.XML, upper-case 8.3 document names.
+ *
+ *	The checker is strict where the NIST decoder is (case-sensitive
+ *	required names, ISO 9660 names) and skips only macOS debris
+ *	(__MACOSX/, .DS_Store, ._*), which real conformant packages carry.
+ * STANDARDS
+ *	ITI TF-2 3.32 (XDM media layout, ZIP over Email), ITI TF-3 4.2.3
+ *	(URI, size, hash slots), ECMA-119 (ISO 9660) level 1 names, PKWARE
+ *	APPNOTE (ZIP).
+ * SECURITY
+ *	Documents are PHI: the build directory is 0700 and its files 0600,
+ *	spool files are opened with O_NOFOLLOW. A checked ZIP is untrusted:
+ *	entry names with absolute paths, backslashes or ".." fail; entry
+ *	count and uncompressed bytes are bounded and counted while reading,
+ *	not taken from the central directory; nothing is extracted to disk.
+ * LIMITS
+ *	gw_xdm_limits (entries, total uncompressed bytes); metadata through
+ *	gw_xds_limits; at most GW_XDM_MAX_DOCS documents per package.
+ */
+#include "xdm.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zip.h>
+
+#include "buf.h"
+#include "digest.h"
+#include "log.h"
+#include "mem.h"
+#include "xdsxml.h"
+
+#define CHUNK         65536
+#define DEF_ENTRIES   1000
+#define DEF_TOTAL     (256ULL << 20)
+#define TEXT_MAX      (1U << 20) /* INDEX.HTM, README.TXT */
+#define ISO_MAX_LEVEL 8
+
+static const struct {
+	const char *type;
+	const char *suffix;
+} suffixes[] = {
+    {"text/xml", "XML"},        {"application/xml", "XML"},
+    {"application/pdf", "PDF"}, {"text/plain", "TXT"},
+    {"text/html", "HTM"},       {"application/xhtml+xml", "HTM"},
+    {"text/rtf", "RTF"},        {"application/rtf", "RTF"},
+    {"image/jpeg", "JPG"},      {"image/png", "PNG"},
+    {"image/tiff", "TIF"},
+};
+
+const char *
+gw_xdm_suffix(const char *mime_type)
+{
+	size_t n = 0;
+
+	if (mime_type == NULL)
+		return "BIN";
+	while (mime_type[n] != '\0' && mime_type[n] != ';' &&
+	       mime_type[n] != ' ' && mime_type[n] != '\t')
+		n++;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (strlen(suffixes[i].type) == n &&
+		    strncasecmp(mime_type, suffixes[i].type, n) == 0)
+			return suffixes[i].suffix;
+	/* RFC 7303 section 4.2: a subtype ending in +xml is XML. */
+	if (n > 4 && strncasecmp(mime_type + n - 4, "+xml", 4) == 0)
+		return "XML";
+	return "BIN";
+}
+
+static char *
+path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p = gw_xmalloc(la + 1 + lb + 1);
+
+	memcpy(p, a, la);
+	p[la] = '/';
+	memcpy(p + la + 1, b, lb + 1);
+	return p;
+}
+
+static int
+io_err(struct gw_err *err, int e, const char *op, const char *what)
+{
+	char b[128];
+	const char *s = strerror_r(e, b, sizeof(b));
+
+	return gw_err_set(err, GW_ETEMP, e == ENOSPC ? "4.3.1" : "4.3.0",
+			  "xdm: %s %s: %s", op, what, s);
+}
+
+/* Remove every entry of dir (files only: we make no subdirectories). */
+static void
+remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			if (unlinkat(dirfd(d), de->d_name, 0) != 0 &&
+			    errno != ENOENT)
+				gw_log_warn(NULL,
+					    "xdm: cannot remove %s/%s "
+					    "errno=%d",
+					    dir, de->d_name, errno);
+		}
+		closedir(d);
+	}
+	if (rmdir(dir) != 0 && errno != ENOENT)
+		gw_log_warn(NULL, "xdm: cannot remove %s errno=%d", dir, errno);
+}
+
+void
+gw_xdm_remove(const char *zip_path)
+{
+	const char *slash, *base;
+	char *dir;
+
+	if (zip_path == NULL)
+		return;
+	slash = strrchr(zip_path, '/');
+	if (slash == NULL || slash == zip_path) {
+		gw_log_warn(NULL, "xdm: not removing %s: not a package path",
+			    zip_path);
+		return;
+	}
+	dir = gw_xstrndup(zip_path, (size_t)(slash - zip_path));
+	base = strrchr(dir, '/');
+	base = base != NULL ? base + 1 : dir;
+	if (strncmp(base, "xdm.", 4) != 0 || strlen(base) != 10)
+		gw_log_warn(NULL, "xdm: not removing %s: not a package path",
+			    zip_path);
+	else
+		remove_dir(dir);
+	free(dir);
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Copy one spool file to dir/name, hashing the bytes as they pass, and
+ * fail unless size and SHA-1 are those the store recorded.
+ */
+static int
+stage_doc(const char *dir, const char *name, const struct gw_xdm_doc *doc,
+	  struct gw_err *err)
+{
+	struct gw_digest *md = gw_digest_sha1_new();
+	char *to = path_join(dir, name);
+	char *buf = gw_xmalloc(CHUNK);
+	char hex[41];
+	uint64_t n = 0;
+	int in = -1, out = -1;
+	int rc = -1;
+
+	if (md == NULL) {
+		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: SHA-1 init");
+		goto out;
+	}
+	in = open(doc->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0) {
+		rc = io_err(err, errno, "open", doc->path);
+		goto out;
+	}
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		rc = io_err(err, errno, "create", to);
+		goto out;
+	}
+	for (;;) {
+		ssize_t r = read(in, buf, CHUNK);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = io_err(err, errno, "read", doc->path);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (uint64_t)r;
+		if (n > doc->size)
+			break; /* already wrong; no need to read on */
+		if (gw_digest_update(md, buf, (size_t)r) != 0) {
+			rc = gw_err_set(err, GW_ETEMP, "4.3.0",
+					"xdm: SHA-1 update");
+			goto out;
+		}
+		if (write_all(out, buf, (size_t)r) != 0) {
+			rc = io_err(err, errno, "write", to);
+			goto out;
+		}
+	}
+	if (gw_digest_final_hex(md, hex) != 0) {
+		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: SHA-1 final");
+		goto out;
+	}
+	if (n != doc->size || doc->sha1 == NULL ||
+	    strcasecmp(hex, doc->sha1) != 0) {
+		rc = gw_err_set(err, GW_ETRUST, "5.6.0",
+				"xdm: document %s: file has %s%llu bytes and "
+				"SHA-1 %s, the store recorded %llu and %s",
+				doc->entry_id, n > doc->size ? "over " : "",
+				(unsigned long long)n, hex,
+				(unsigned long long)doc->size,
+				doc->sha1 ? doc->sha1 : "none");
+		goto out;
+	}
+	if (close(out) != 0) {
+		out = -1;
+		rc = io_err(err, errno, "close", to);
+		goto out;
+	}
+	out = -1;
+	rc = 0;
+out:
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
+	gw_digest_free(md);
+	free(buf);
+	free(to);
+	return rc;
+}
+
+static bool
+text_ok(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return s != NULL;
+}
+
+/* INDEX.HTM: XHTML Basic, relative links to README.TXT and the files. */
+static int
+make_index(const struct gw_xdm_input *in, char (*names)[16], struct gw_buf *b)
+{
+	int rc = 0;
+
+	rc |= gw_buf_puts(
+	    b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+	       "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML Basic 1.1//EN\" "
+	       "\"http://www.w3.org/TR/xhtml-basic/xhtml-basic11.dtd\">\r\n"
+	       "<html xmlns=\"http://www.w3.org/1999/xhtml\">\r\n"
+	       "<head><title>XDM package</title></head>\r\n<body>\r\n"
+	       "<h1>Documents from ");
+	rc |= gw_buf_xml_escape(b, in->institution);
+	rc |= gw_buf_puts(b, "</h1>\r\n<p>Created by ");
+	rc |= gw_buf_xml_escape(b, in->gateway);
+	rc |= gw_buf_puts(b, ". About this package: <a href=\"README.TXT\">"
+			     "README.TXT</a>.</p>\r\n<ul>\r\n");
+	for (size_t i = 0; i < in->ndocs; i++) {
+		rc |= gw_buf_printf(
+		    b, "<li><a href=\"" GW_XDM_SUBSET "/%s\">%s</a> (",
+		    names[i], names[i]);
+		rc |= gw_buf_xml_escape(b, in->docs[i].mime_type);
+		rc |= gw_buf_puts(b, ")</li>\r\n");
+	}
+	rc |= gw_buf_puts(b, "</ul>\r\n</body>\r\n</html>\r\n");
+	return rc != 0 ? GW_ELIMIT : 0;
+}
+
+/* README.TXT: who made the package, with what, and how it is laid out. */
+static int
+make_readme(const struct gw_xdm_input *in, struct gw_buf *b)
+{
+	int rc = gw_buf_printf(
+	    b,
+	    "This is an IHE XDM package (ITI-32, ZIP over Email).\r\n"
+	    "\r\n"
+	    "Institution: %s\r\n"
+	    "Created by: %s (Direct <-> XDR gateway)\r\n"
+	    "\r\n"
+	    "INDEX.HTM lists the documents. Each folder under IHE_XDM/ is "
+	    "one\r\n"
+	    "submission set: METADATA.XML holds its XDS metadata, and every\r\n"
+	    "document's URI, size and SHA-1 hash in it name and describe "
+	    "one\r\n"
+	    "file of that folder.\r\n",
+	    in->institution, in->gateway);
+
+	return rc != 0 ? GW_ELIMIT : 0;
+}
+
+static int
+zip_fail(zip_t *za, struct gw_err *err, const char *what)
+{
+	return gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: zip %s: %s", what,
+			  za != NULL ? zip_strerror(za) : "?");
+}
+
+/* Add name with data[0..len) (borrowed until zip_close) or a file. */
+static int
+zip_put(zip_t *za, const char *name, const char *data, size_t len,
+	const char *file, struct gw_err *err)
+{
+	zip_source_t *src;
+	zip_int64_t idx;
+
+	if (file != NULL)
+		src = zip_source_file(za, file, 0, -1);
+	else
+		src = zip_source_buffer(za, data, len, 0);
+	if (src == NULL)
+		return zip_fail(za, err, name);
+	idx = zip_file_add(za, name, src, ZIP_FL_ENC_UTF_8);
+	if (idx < 0) {
+		zip_source_free(src);
+		return zip_fail(za, err, name);
+	}
+	/* Plain files, rw-r--r--, whatever the staged copy's mode. */
+	if (zip_file_set_external_attributes(za, (zip_uint64_t)idx, 0,
+					     ZIP_OPSYS_UNIX,
+					     (zip_uint32_t)0100644 << 16) < 0)
+		return zip_fail(za, err, name);
+	return 0;
+}
+
+struct texts {
+	struct gw_buf index;
+	struct gw_buf readme;
+	char *metadata;
+	size_t metadata_len;
+};
+
+static int
+write_zip(const char *dir, const char *zip_path, const struct texts *t,
+	  char (*names)[16], size_t ndocs, struct gw_err *err)
+{
+	zip_t *za = NULL;
+	char entry[64];
+	int zerr = 0;
+	int rc = -1;
+
+	za = zip_open(zip_path, ZIP_CREATE | ZIP_EXCL, &zerr);
+	if (za == NULL) {
+		zip_error_t ze;
+
+		zip_error_init_with_code(&ze, zerr);
+		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: zip open: %s",
+				zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		goto out;
+	}
+	if (zip_dir_add(za, "IHE_XDM", ZIP_FL_ENC_UTF_8) < 0 ||
+	    zip_dir_add(za, GW_XDM_SUBSET, ZIP_FL_ENC_UTF_8) < 0) {
+		rc = zip_fail(za, err, "directory");
+		goto out;
+	}
+	if ((rc = zip_put(za, "INDEX.HTM", t->index.data, t->index.len, NULL,
+			  err)) < 0 ||
+	    (rc = zip_put(za, "README.TXT", t->readme.data, t->readme.len, NULL,
+			  err)) < 0 ||
+	    (rc = zip_put(za, GW_XDM_SUBSET "/METADATA.XML", t->metadata,
+			  t->metadata_len, NULL, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < ndocs; i++) {
+		char *file = path_join(dir, names[i]);
+
+		if (snprintf(entry, sizeof(entry), GW_XDM_SUBSET "/%s",
+			     names[i]) < 0)
+			entry[0] = '\0';
+		rc = zip_put(za, entry, NULL, 0, file, err);
+		free(file);
+		if (rc < 0)
+			goto out;
+	}
+	if (zip_close(za) != 0) {
+		rc = zip_fail(za, err, "close");
+		goto out;
+	}
+	za = NULL;
+	rc = 0;
+out:
+	if (za != NULL)
+		zip_discard(za);
+	return rc;
+}
+
+/* Everything except the directory handling of gw_xdm_build. */
+static int
+build_in(const struct gw_xdm_input *in, const char *dir, const char *zip_path,
+	 struct gw_err *err)
+{
+	struct gw_xdsxml_docslots *slots =
+	    gw_xcalloc(in->ndocs ? in->ndocs : 1, sizeof(*slots));
+	char(*names)[16] = gw_xcalloc(in->ndocs ? in->ndocs : 1, 16);
+	struct texts t = {0};
+	int rc = -1;
+
+	gw_buf_init(&t.index, TEXT_MAX);
+	gw_buf_init(&t.readme, TEXT_MAX);
+	for (size_t i = 0; i < in->ndocs; i++) {
+		const struct gw_xdm_doc *d = &in->docs[i];
+
+		if (snprintf(names[i], sizeof(names[i]), "DOC%05zu.%s", i + 1,
+			     gw_xdm_suffix(d->mime_type)) < 0 ||
+		    d->entry_id == NULL || d->path == NULL) {
+			rc = gw_err_set(err, GW_ERROR, "5.6.0",
+					"xdm: document %zu: no entry id or "
+					"file",
+					i + 1);
+			goto out;
+		}
+		if ((rc = stage_doc(dir, names[i], d, err)) < 0)
+			goto out;
+		slots[i] = (struct gw_xdsxml_docslots){
+		    .id = d->entry_id,
+		    .uri = names[i],
+		    .size = d->size,
+		    .sha1 = d->sha1,
+		};
+	}
+	if ((rc = gw_xdsxml_set_doc_slots(
+		 in->metadata, in->metadata_len, in->lim, slots, in->ndocs,
+		 &t.metadata, &t.metadata_len, err)) < 0) {
+		gw_err_prefix(err, "xdm: METADATA.XML");
+		goto out;
+	}
+	if ((rc = make_index(in, names, &t.index)) < 0 ||
+	    (rc = make_readme(in, &t.readme)) < 0) {
+		rc = gw_err_set(err, rc, "5.3.4",
+				"xdm: INDEX.HTM or "
+				"README.TXT too large");
+		goto out;
+	}
+	if ((rc = write_zip(dir, zip_path, &t, names, in->ndocs, err)) < 0)
+		goto out;
+	rc = 0;
+out:
+	/* The staged copies are in the ZIP now (or not needed). */
+	for (size_t i = 0; i < in->ndocs; i++) {
+		char *f;
+
+		if (names[i][0] == '\0')
+			continue;
+		f = path_join(dir, names[i]);
+		unlink(f);
+		free(f);
+	}
+	gw_buf_dispose(&t.index);
+	gw_buf_dispose(&t.readme);
+	free(t.metadata);
+	free(names);
+	free(slots);
+	return rc;
+}
+
+int
+gw_xdm_build(const struct gw_xdm_input *in, const char *tmpdir,
+	     char **zip_path_out, struct gw_err *err)
+{
+	char *dir = NULL, *zip_path = NULL;
+	int rc = -1;
+
+	*zip_path_out = NULL;
+	if (in->metadata == NULL || in->ndocs == 0 ||
+	    in->ndocs > GW_XDM_MAX_DOCS || !text_ok(in->institution) ||
+	    !text_ok(in->gateway) || tmpdir == NULL) {
+		rc = gw_err_set(err, GW_ERROR, "5.6.0",
+				"xdm: need metadata, 1 to %d documents, and an "
+				"institution and gateway name without control "
+				"characters",
+				GW_XDM_MAX_DOCS);
+		goto out;
+	}
+	dir = path_join(tmpdir, "xdm.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		rc = io_err(err, errno, "mkdtemp", dir);
+		free(dir);
+		dir = NULL;
+		goto out;
+	}
+	zip_path = path_join(dir, GW_XDM_ZIP_NAME);
+	if ((rc = build_in(in, dir, zip_path, err)) < 0)
+		goto out;
+	*zip_path_out = zip_path;
+	zip_path = NULL;
+	rc = 0;
+out:
+	if (rc < 0 && dir != NULL)
+		remove_dir(dir);
+	free(zip_path);
+	free(dir);
+	return rc;
+}
+
+/* ---- checking a package (the NIST XDM decoder's rules) ---------------- */
+
+struct check {
+	zip_t *za;
+	struct gw_xdm_limits lim;
+	struct gw_xdm_report rep;
+	uint64_t total; /* uncompressed bytes read or announced */
+	bool index, readme;
+};
+
+static int bad(struct gw_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A non-conformance: GW_EPARSE with the message. */
+static int
+bad(struct gw_err *err, const char *fmt, ...)
+{
+	char m[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(m, sizeof(m), fmt, ap) < 0)
+		m[0] = '\0';
+	va_end(ap);
+	return gw_err_set(err, GW_EPARSE, "5.6.0", "%s", m);
+}
+
+static bool
+iso_chars(const char *p, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= 'A' && p[i] <= 'Z') ||
+		      (p[i] >= '0' && p[i] <= '9') || p[i] == '_'))
+			return false;
+	return true;
+}
+
+/* ECMA-119 level 1: a directory of 1-8 d-characters, a file 8.3. */
+static bool
+iso_component(const char *p, size_t n, bool is_dir)
+{
+	const char *dot = memchr(p, '.', n);
+
+	if (is_dir || dot == NULL)
+		return n <= 8 && iso_chars(p, n);
+	return (size_t)(dot - p) <= 8 && iso_chars(p, (size_t)(dot - p)) &&
+	       (n - (size_t)(dot - p) - 1 <= 3) &&
+	       (n - (size_t)(dot - p) - 1 == 0 ||
+		iso_chars(dot + 1, n - (size_t)(dot - p) - 1));
+}
+
+/* macOS Finder debris, which real conformant packages carry. */
+static bool
+is_junk(const char *name)
+{
+	const char *base = strrchr(name, '/');
+
+	base = base != NULL ? base + 1 : name;
+	return strncmp(name, "__MACOSX/", 9) == 0 ||
+	       strcmp(base, ".DS_Store") == 0 || strncmp(base, "._", 2) == 0;
+}
+
+/* Zip-slip and ISO 9660 checks of one entry name. */
+static int
+check_name(const char *name, struct gw_err *err)
+{
+	size_t len = strlen(name);
+	bool is_dir = len > 0 && name[len - 1] == '/';
+	const char *p = name, *end = name + (is_dir ? len - 1 : len);
+	unsigned level = 0;
+
+	if (len == 0 || name[0] == '/' || strchr(name, '\\') != NULL)
+		return bad(err,
+			   "xdm: entry name \"%s\" is absolute, empty or "
+			   "has a backslash",
+			   name);
+	while (p < end) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		const char *ce = slash != NULL ? slash : end;
+		size_t n = (size_t)(ce - p);
+		bool dir = is_dir || slash != NULL;
+
+		if ((n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return bad(err,
+				   "xdm: entry name \"%s\" has a . or .. "
+				   "component",
+				   name);
+		if (!iso_component(p, n, dir))
+			return bad(err,
+				   "xdm: entry name \"%s\" is not an ISO "
+				   "9660 level 1 name (A-Z 0-9 _, 8.3)",
+				   name);
+		if (dir && ++level > ISO_MAX_LEVEL)
+			return bad(err,
+				   "xdm: entry name \"%s\" is more than "
+				   "8 directories deep",
+				   name);
+		p = ce + 1;
+	}
+	return 0;
+}
+
+/*
+ * Read entry idx: into *out (free()) if out is not NULL, hashing it into
+ * hex if hex is not NULL. Counts against max_total as it reads.
+ */
+static int
+read_entry(struct check *c, zip_uint64_t idx, const char *name, char **out,
+	   uint64_t *len_out, char hex[41], struct gw_err *err)
+{
+	zip_file_t *zf = zip_fopen_index(c->za, idx, 0);
+	struct gw_digest *md = hex != NULL ? gw_digest_sha1_new() : NULL;
+	struct gw_buf b;
+	char *chunk = gw_xmalloc(CHUNK);
+	uint64_t n = 0;
+	int rc = -1;
+
+	gw_buf_init(&b, (size_t)(c->lim.max_total < SIZE_MAX ? c->lim.max_total
+							     : SIZE_MAX));
+	if (zf == NULL || (hex != NULL && md == NULL)) {
+		rc = gw_err_set(err, GW_EPARSE, "5.6.0",
+				"xdm: cannot open entry %s: %s", name,
+				zip_strerror(c->za));
+		goto out;
+	}
+	for (;;) {
+		zip_int64_t r = zip_fread(zf, chunk, CHUNK);
+
+		if (r < 0) {
+			rc = gw_err_set(err, GW_EPARSE, "5.6.0",
+					"xdm: entry %s: %s", name,
+					zip_file_strerror(zf));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (uint64_t)r;
+		c->total += (uint64_t)r;
+		if (c->total > c->lim.max_total) {
+			rc = gw_err_set(err, GW_ELIMIT, "5.3.4",
+					"xdm: more than %llu uncompressed "
+					"bytes",
+					(unsigned long long)c->lim.max_total);
+			goto out;
+		}
+		if ((md != NULL &&
+		     gw_digest_update(md, chunk, (size_t)r) != 0) ||
+		    (out != NULL && gw_buf_append(&b, chunk, (size_t)r) != 0)) {
+			rc = gw_err_set(err, GW_ELIMIT, "5.3.4",
+					"xdm: entry %s: cannot hold or hash",
+					name);
+			goto out;
+		}
+	}
+	if (md != NULL && gw_digest_final_hex(md, hex) != 0) {
+		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: SHA-1 final");
+		goto out;
+	}
+	if (out != NULL)
+		*out = gw_buf_take(&b);
+	*len_out = n;
+	rc = 0;
+out:
+	if (zf != NULL)
+		zip_fclose(zf);
+	gw_digest_free(md);
+	gw_buf_dispose(&b);
+	free(chunk);
+	return rc;
+}
+
+/*
+ * dir/uri with "." and ".." resolved, or NULL when uri is absolute, has
+ * a backslash or climbs above the package root.
+ */
+static char *
+resolve_uri(const char *dir, const char *uri)
+{
+	size_t ld = strlen(dir), lu = strlen(uri), n;
+	char *r;
+
+	if (lu == 0 || uri[0] == '/' || strchr(uri, '\\') != NULL ||
+	    strstr(uri, "://") != NULL)
+		return NULL;
+	r = gw_xmalloc(ld + 1 + lu + 1);
+	memcpy(r, dir, ld);
+	n = ld;
+	for (const char *p = uri; *p != '\0';) {
+		const char *e = strchr(p, '/');
+		size_t cl = e != NULL ? (size_t)(e - p) : strlen(p);
+
+		if (cl == 2 && p[0] == '.' && p[1] == '.') {
+			char *s;
+
+			if (n == 0) {
+				free(r);
+				return NULL;
+			}
+			r[n] = '\0';
+			s = strrchr(r, '/');
+			n = s != NULL ? (size_t)(s - r) : 0;
+		} else if (cl > 0 && !(cl == 1 && p[0] == '.')) {
+			if (n > 0)
+				r[n++] = '/';
+			memcpy(r + n, p, cl);
+			n += cl;
+		}
+		p += cl + (e != NULL ? 1 : 0);
+	}
+	r[n] = '\0';
+	return r;
+}
+
+static bool
+decimal_eq(const char *s, uint64_t v)
+{
+	uint64_t x = 0;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 19)
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	return x == v;
+}
+
+/* One DocumentEntry: single-valued slots, the file, its size and hash. */
+static int
+check_doc(struct check *c, const char *dir, const struct gw_xdsxml_docinfo *d,
+	  struct gw_err *err)
+{
+	const char *id = d->id != NULL ? d->id : "(no id)";
+	char *path = NULL;
+	char hex[41];
+	uint64_t n = 0;
+	zip_int64_t idx;
+	int rc = -1;
+
+	if (d->nuri != 1 || d->nuri_values != 1 || d->nsize != 1 ||
+	    d->nsize_values != 1 || d->nhash != 1 || d->nhash_values != 1) {
+		rc = bad(err,
+			 "xdm: DocumentEntry %s needs exactly one "
+			 "single-valued URI, size and hash slot",
+			 id);
+		goto out;
+	}
+	path = resolve_uri(dir, d->uri);
+	idx = path != NULL ? zip_name_locate(c->za, path, 0) : -1;
+	if (idx < 0 || path[strlen(path) - 1] == '/') {
+		rc = gw_err_set(err, GW_EPARSE, "5.6.0",
+				"xdm: DocumentEntry %s: URI %s names no file "
+				"of the package",
+				id, d->uri);
+		goto out;
+	}
+	if ((rc = read_entry(c, (zip_uint64_t)idx, path, NULL, &n, hex, err)) <
+	    0)
+		goto out;
+	if (!decimal_eq(d->size, n) || strlen(d->hash) != 40 ||
+	    strcasecmp(d->hash, hex) != 0) {
+		rc = gw_err_set(err, GW_EPARSE, "5.6.0",
+				"xdm: DocumentEntry %s: %s has %llu bytes and "
+				"SHA-1 %s, METADATA.XML says %s and %s",
+				id, path, (unsigned long long)n, hex, d->size,
+				d->hash);
+		goto out;
+	}
+	c->rep.ndocs++;
+	rc = 0;
+out:
+	free(path);
+	return rc;
+}
+
+/* One IHE_XDM/<subset>/METADATA.XML. */
+static int
+check_subset(struct check *c, zip_uint64_t idx, const char *name,
+	     struct gw_err *err)
+{
+	struct gw_xdsxml_docinfo *v = NULL;
+	size_t nv = 0;
+	char *xml = NULL, *dir;
+	uint64_t len = 0;
+	int rc;
+
+	dir = gw_xstrndup(name, strlen(name) - strlen("/METADATA.XML"));
+	if ((rc = read_entry(c, idx, name, &xml, &len, NULL, err)) < 0)
+		goto out;
+	if ((rc = gw_xdsxml_doc_list(xml, (size_t)len, NULL, &v, &nv, err)) <
+	    0) {
+		gw_err_prefix(err, "xdm: %s", name);
+		goto out;
+	}
+	if (nv == 0) {
+		rc = bad(err, "xdm: %s has no DocumentEntry", name);
+		goto out;
+	}
+	for (size_t i = 0; i < nv; i++)
+		if ((rc = check_doc(c, dir, &v[i], err)) < 0)
+			goto out;
+	c->rep.nsubsets++;
+	rc = 0;
+out:
+	gw_xdsxml_docinfo_free(v, nv);
+	free(xml);
+	free(dir);
+	return rc;
+}
+
+/* IHE_XDM/<one component>/METADATA.XML */
+static bool
+is_metadata(const char *name)
+{
+	const char *rest;
+
+	if (strncmp(name, "IHE_XDM/", 8) != 0)
+		return false;
+	rest = strchr(name + 8, '/');
+	return rest != NULL && rest > name + 8 &&
+	       strcmp(rest, "/METADATA.XML") == 0;
+}
+
+/* Names, limits and the required entries; then every METADATA.XML. */
+static int
+check_entries(struct check *c, struct gw_err *err)
+{
+	zip_int64_t n = zip_get_num_entries(c->za, 0);
+	bool any_metadata = false;
+	int rc;
+
+	if (n < 0 || (uint64_t)n > c->lim.max_entries)
+		return gw_err_set(err, GW_ELIMIT, "5.3.4",
+				  "xdm: more than %u entries",
+				  c->lim.max_entries);
+	for (zip_int64_t i = 0; i < n; i++) {
+		zip_stat_t st;
+
+		if (zip_stat_index(c->za, (zip_uint64_t)i, 0, &st) != 0 ||
+		    !(st.valid & ZIP_STAT_NAME))
+			return bad(err, "xdm: entry %s unreadable", "?");
+		if (is_junk(st.name)) {
+			c->rep.njunk++;
+			continue;
+		}
+		if ((rc = check_name(st.name, err)) < 0)
+			return rc;
+		c->index |= strcmp(st.name, "INDEX.HTM") == 0;
+		c->readme |= strcmp(st.name, "README.TXT") == 0;
+		any_metadata |= is_metadata(st.name);
+	}
+	if (!c->index || !c->readme || !any_metadata)
+		return bad(err, "xdm: %s is missing (names are case-sensitive)",
+			   !c->index    ? "INDEX.HTM"
+			   : !c->readme ? "README.TXT"
+					: "IHE_XDM/<subset>/METADATA.XML");
+	for (zip_int64_t i = 0; i < n; i++) {
+		const char *name = zip_get_name(c->za, (zip_uint64_t)i, 0);
+
+		if (name != NULL && is_metadata(name) &&
+		    (rc = check_subset(c, (zip_uint64_t)i, name, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+gw_xdm_check(const char *zip_path, const struct gw_xdm_limits *lim,
+	     struct gw_xdm_report *rep, struct gw_err *err)
+{
+	struct check c = {0};
+	int zerr = 0;
+	int rc = -1;
+
+	c.lim.max_entries =
+	    lim && lim->max_entries ? lim->max_entries : DEF_ENTRIES;
+	c.lim.max_total = lim && lim->max_total ? lim->max_total : DEF_TOTAL;
+	c.za = zip_open(zip_path, ZIP_RDONLY, &zerr);
+	if (c.za == NULL) {
+		zip_error_t ze;
+
+		zip_error_init_with_code(&ze, zerr);
+		rc = gw_err_set(
+		    err,
+		    zerr == ZIP_ER_OPEN || zerr == ZIP_ER_READ ? GW_ETEMP
+							       : GW_EPARSE,
+		    "5.6.0", "xdm: %s: %s", zip_path, zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		goto out;
+	}
+	rc = check_entries(&c, err);
+out:
+	if (c.za != NULL)
+		zip_discard(c.za);
+	if (rep != NULL)
+		*rep = c.rep;
+	return rc;
+}
