@@ -34,7 +34,7 @@ CFLAGS   := $(BASEFLAGS) $(WARN) $(HARDEN) -MMD -MP
 GENFLAGS := $(BASEFLAGS) -w -fPIE
 INCS     = -Igateway -I$(GEN) $(PKG_CFLAGS)
 LDFLAGS  := -pie -Wl,-z,relro,-z,now -pthread $(SANFLAGS)
-LIBS      = $(PKG_LIBS) -lm
+LIBS      = $(PKG_LIBS) -lresolv -lm
 
 SRC      := $(filter-out gateway/main.c,$(wildcard gateway/*.c))
 OBJ      := $(patsubst gateway/%.c,$(B)/obj/%.o,$(SRC))

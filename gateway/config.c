@@ -33,12 +33,18 @@ struct key {
 	long min;
 	long max;
 	const char *const *names; /* T_ENUM: value names, index = value */
+	size_t count_off;         /* T_LIST: offset of its size_t count */
 };
 
 static const char *const client_auth_names[] = {"none", "optional", "require",
 						NULL};
 static const char *const level_names[] = {"debug",   "info",  "notice",
 					  "warning", "error", NULL};
+/* Index = enum gw_smtp_tls (smtpcli.h). */
+static const char *const smtp_tls_names[] = {"verify", "encrypt",
+					     "opportunistic", "none", NULL};
+static const char *const cipher_names[] = {"aes128", "aes256", NULL};
+static const char *const keyenc_names[] = {"pkcs1", "oaep", NULL};
 
 #define OFF(f) offsetof(struct gw_config, f)
 #define MiB    (1024L * 1024L)
@@ -58,7 +64,10 @@ static const struct key keys[] = {
      .off = OFF(tls_client_auth),
      .def = "none",
      .names = client_auth_names},
-    {.name = "client_allow", .type = T_LIST, .off = OFF(client_allow)},
+    {.name = "client_allow",
+     .type = T_LIST,
+     .off = OFF(client_allow),
+     .count_off = OFF(nclient_allow)},
     {.name = "hostname",
      .type = T_STR,
      .off = OFF(hostname),
@@ -137,6 +146,59 @@ static const struct key keys[] = {
      .def = "100",
      .min = 1,
      .max = 100000},
+    /* outbound Direct */
+    {.name = "relay_host", .type = T_STR, .off = OFF(relay_host), .def = ""},
+    {.name = "smtp_helo", .type = T_STR, .off = OFF(smtp_helo), .def = ""},
+    {.name = "smtp_tls",
+     .type = T_ENUM,
+     .off = OFF(smtp_tls),
+     .def = "verify",
+     .names = smtp_tls_names},
+    {.name = "smtp_tls_ca", .type = T_STR, .off = OFF(smtp_tls_ca), .def = ""},
+    {.name = "smtp_tls_policy",
+     .type = T_LIST,
+     .off = OFF(smtp_tls_policy),
+     .count_off = OFF(nsmtp_tls_policy)},
+    {.name = "smtp_timeout",
+     .type = T_TIME,
+     .off = OFF(smtp_timeout),
+     .def = "60s",
+     .min = 1,
+     .max = 3600},
+    {.name = "delivery_workers",
+     .type = T_INT,
+     .off = OFF(delivery_workers),
+     .def = "2",
+     .min = 0,
+     .max = 64},
+    {.name = "queue_lifetime",
+     .type = T_TIME,
+     .off = OFF(queue_lifetime),
+     .def = "5d",
+     .min = 1,
+     .max = 30 * 86400},
+    {.name = "retry_min",
+     .type = T_TIME,
+     .off = OFF(retry_min),
+     .def = "60s",
+     .min = 1,
+     .max = 86400},
+    {.name = "retry_max",
+     .type = T_TIME,
+     .off = OFF(retry_max),
+     .def = "1h",
+     .min = 1,
+     .max = 86400},
+    {.name = "smime_cipher",
+     .type = T_ENUM,
+     .off = OFF(smime_cipher),
+     .def = "aes128",
+     .names = cipher_names},
+    {.name = "smime_keyenc",
+     .type = T_ENUM,
+     .off = OFF(smime_keyenc),
+     .def = "pkcs1",
+     .names = keyenc_names},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -192,6 +254,9 @@ parse_number(const char *s, enum ctype type, long *out)
 		case 'h':
 			mult = 3600;
 			break;
+		case 'd':
+			mult = 86400;
+			break;
 		default:
 			return false;
 		}
@@ -217,7 +282,7 @@ set_value(struct gw_config *cfg, const struct key *k, const char *value,
 		return 0;
 	case T_LIST: {
 		char ***list = (char ***)base;
-		size_t *count = &cfg->nclient_allow;
+		size_t *count = (size_t *)((char *)cfg + k->count_off);
 
 		*list = gw_xrealloc(*list, (*count + 1) * sizeof(char *));
 		(*list)[(*count)++] = gw_xstrdup(value);
@@ -457,7 +522,9 @@ format_value(const struct gw_config *cfg, const struct key *k, char *out,
 		n = snprintf(out, len, "%ld", *(const long *)base);
 		break;
 	case T_LIST:
-		n = snprintf(out, len, "(%zu entries)", cfg->nclient_allow);
+		n = snprintf(
+		    out, len, "(%zu entries)",
+		    *(const size_t *)((const char *)cfg + k->count_off));
 		break;
 	}
 	if (n < 0)
@@ -473,9 +540,14 @@ gw_config_dump(const struct gw_config *cfg, FILE *out, bool all)
 	gw_config_defaults(&def);
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (keys[i].type == T_LIST) {
-			for (size_t j = 0; j < cfg->nclient_allow; j++)
-				fprintf(out, "%s = %s\n", keys[i].name,
-					cfg->client_allow[j]);
+			char *const *v =
+			    *(char *const *const *)((const char *)cfg +
+						    keys[i].off);
+			size_t nv = *(const size_t *)((const char *)cfg +
+						      keys[i].count_off);
+
+			for (size_t j = 0; j < nv; j++)
+				fprintf(out, "%s = %s\n", keys[i].name, v[j]);
 			continue;
 		}
 		format_value(cfg, &keys[i], a, sizeof(a));
@@ -496,9 +568,16 @@ gw_config_dispose(struct gw_config *cfg)
 			free(*p);
 			*p = NULL;
 		}
-	for (size_t i = 0; i < cfg->nclient_allow; i++)
-		free(cfg->client_allow[i]);
-	free(cfg->client_allow);
-	cfg->client_allow = NULL;
-	cfg->nclient_allow = 0;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].type == T_LIST) {
+			char ***v = (char ***)((char *)cfg + keys[i].off);
+			size_t *nv =
+			    (size_t *)((char *)cfg + keys[i].count_off);
+
+			for (size_t j = 0; j < *nv; j++)
+				free((*v)[j]);
+			free(*v);
+			*v = NULL;
+			*nv = 0;
+		}
 }

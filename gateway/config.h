@@ -54,6 +54,19 @@ struct gw_config {
 	long request_timeout;      /* seconds for a whole request */
 	long io_timeout;           /* seconds of silence on a socket */
 	long max_keepalive;        /* requests per connection */
+	/* outbound Direct */
+	char *relay_host;       /* host[:port] for all mail; "" = MX */
+	char *smtp_helo;        /* EHLO name; "" = hostname */
+	long smtp_tls;          /* enum gw_smtp_tls, default verify */
+	char *smtp_tls_ca;      /* PEM anchors; "" = system store */
+	char **smtp_tls_policy; /* "<domain> <verify|encrypt|...>" */
+	size_t nsmtp_tls_policy;
+	long smtp_timeout;         /* seconds per SMTP read/write */
+	long delivery_workers;     /* SMTP delivery threads; 0 = none */
+	long queue_lifetime;       /* seconds before a message fails */
+	long retry_min, retry_max; /* backoff bounds, seconds */
+	long smime_cipher;         /* enum gw_smime_cipher */
+	long smime_keyenc;         /* enum gw_smime_keyenc */
 };
 
 /* Defaults for every key (strings are heap copies). */
