@@ -6,7 +6,7 @@ set -eu
 
 PKGS="make gcc pkg-config gsoap libgsoap-dev libssl-dev openssl libxml2-dev
 libxml2-utils libxslt1-dev xsltproc libsqlite3-dev sqlite3 uuid-dev curl
-procps clang-format binutils libzip-dev"
+procps clang-format binutils libzip-dev postfix"
 
 missing=""
 for p in $PKGS; do
@@ -21,6 +21,10 @@ echo "deps: installing:$missing"
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is a test peer only (scripts/postfix-test.sh runs private
+# instances); the system instance is left unconfigured and stopped.
+echo "postfix postfix/main_mailer_type select No configuration" |
+	$SUDO debconf-set-selections
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
