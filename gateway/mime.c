@@ -280,15 +280,29 @@ open_zip(const char *path, off_t *size, struct gw_err *err)
 	return fd;
 }
 
-/* The text/plain note: GMime picks the charset and a 7-bit encoding. */
+/*
+ * The text/plain note, in UTF-8 as given (us-ascii when it is ASCII):
+ * g_mime_text_part_set_text() would recode it to the smallest charset
+ * that fits (ISO-8859-1, say). GMime picks the 7-bit encoding.
+ */
 static GMimeObject *
 make_note(const char *text)
 {
 	GMimeTextPart *tp = g_mime_text_part_new_with_subtype("plain");
 	char *t = note_text(text);
+	size_t len = strlen(t);
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(t, len);
+	GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(
+	    st, GMIME_CONTENT_ENCODING_DEFAULT);
+	bool ascii = true;
 
-	g_mime_text_part_set_text(tp, t);
+	for (size_t i = 0; i < len; i++)
+		ascii = ascii && (unsigned char)t[i] < 0x80;
+	g_mime_part_set_content(GMIME_PART(tp), dw);
+	g_mime_text_part_set_charset(tp, ascii ? "us-ascii" : "utf-8");
 	g_mime_object_encode(GMIME_OBJECT(tp), GMIME_ENCODING_CONSTRAINT_7BIT);
+	g_object_unref(dw);
+	g_object_unref(st);
 	g_free(t);
 	return GMIME_OBJECT(tp);
 }

@@ -222,6 +222,8 @@ GW_TEST(mime_direct_message_shape)
 	CHECK_INT(alen, 5000);
 	CHECK(alen == 5000 && memcmp(att, zdata, alen) == 0);
 	free(att);
+	CHECK_STR(g_mime_text_part_get_charset(GMIME_TEXT_PART(p0)),
+		  "us-ascii");
 	att = decoded(p0, &alen);
 	CHECK(strstr(att, "XDM") != NULL);
 	free(att);
@@ -311,6 +313,8 @@ GW_TEST(mime_text_unicode_and_long_lines)
 	CHECK(strstr(s.data, "Subject: XDM/1.0/DDM ") != NULL);
 	p0 = g_mime_multipart_get_part(
 	    GMIME_MULTIPART(g_mime_message_get_mime_part(msg)), 0);
+	/* UTF-8 as given, not recoded to a smaller charset. */
+	CHECK_STR(g_mime_text_part_get_charset(GMIME_TEXT_PART(p0)), "utf-8");
 	got = g_mime_text_part_get_text(GMIME_TEXT_PART(p0));
 	REQUIRE(got != NULL);
 	CHECK(strncmp(got, "Grüße\r\n000", 12) == 0);
