@@ -66,6 +66,8 @@ libs() {
 	owners uuid id.c
 	owners zip xdm.c
 	owners openssl/rand id.c
+	owners gmime mime.c
+	owners glib mime.c
 	for f in gateway/*.c; do
 		case $f in
 		gateway/xdrsrv.c | gateway/xdrpnr.c | gateway/xdrcli.c | gateway/soapns.c) ;;
