@@ -59,10 +59,13 @@ libs() {
 	owners libxslt xdsxml.c cda.c
 	owners sqlite3 store_sqlite.c store_sqlite_ckpt.c store_sqlite_ckpt.h
 	owners openssl/ssl tls.c
-	owners openssl/x509 tls.c smime.c
-	owners openssl/evp digest.c spool.c store_sqlite.c tls.c smime.c
+	owners openssl/x509 tls.c smime.c certfile.c trust.c
+	owners openssl/evp digest.c spool.c store_sqlite.c tls.c smime.c \
+	    certfile.c
 	owners openssl/cms smime.c
-	owners openssl/pem smime.c
+	owners openssl/pem smime.c certfile.c
+	owners openssl/pkcs12 certfile.c
+	owners openssl/bio smime.c certfile.c
 	owners uuid id.c
 	owners openssl/rand id.c
 	for f in gateway/*.c; do
