@@ -33,6 +33,7 @@ struct key {
 	long min;
 	long max;
 	const char *const *names; /* T_ENUM: value names, index = value */
+	size_t count_off;         /* T_LIST: offset of its size_t count */
 };
 
 static const char *const client_auth_names[] = {"none", "optional", "require",
@@ -58,7 +59,10 @@ static const struct key keys[] = {
      .off = OFF(tls_client_auth),
      .def = "none",
      .names = client_auth_names},
-    {.name = "client_allow", .type = T_LIST, .off = OFF(client_allow)},
+    {.name = "client_allow",
+     .type = T_LIST,
+     .off = OFF(client_allow),
+     .count_off = OFF(nclient_allow)},
     {.name = "hostname",
      .type = T_STR,
      .off = OFF(hostname),
@@ -77,6 +81,11 @@ static const struct key keys[] = {
      .type = T_STR,
      .off = OFF(spool_dir),
      .def = "/var/lib/dxgw/spool"},
+    {.name = "keys_dir",
+     .type = T_STR,
+     .off = OFF(keys_dir),
+     .def = "/var/lib/dxgw/keys"},
+    {.name = "cert", .type = T_LIST, .off = OFF(cert), .count_off = OFF(ncert)},
     {.name = "log_level",
      .type = T_ENUM,
      .off = OFF(log_level),
@@ -217,7 +226,7 @@ set_value(struct gw_config *cfg, const struct key *k, const char *value,
 		return 0;
 	case T_LIST: {
 		char ***list = (char ***)base;
-		size_t *count = &cfg->nclient_allow;
+		size_t *count = (size_t *)((char *)cfg + k->count_off);
 
 		*list = gw_xrealloc(*list, (*count + 1) * sizeof(char *));
 		(*list)[(*count)++] = gw_xstrdup(value);
@@ -457,7 +466,9 @@ format_value(const struct gw_config *cfg, const struct key *k, char *out,
 		n = snprintf(out, len, "%ld", *(const long *)base);
 		break;
 	case T_LIST:
-		n = snprintf(out, len, "(%zu entries)", cfg->nclient_allow);
+		n = snprintf(
+		    out, len, "(%zu entries)",
+		    *(const size_t *)((const char *)cfg + k->count_off));
 		break;
 	}
 	if (n < 0)
@@ -473,9 +484,14 @@ gw_config_dump(const struct gw_config *cfg, FILE *out, bool all)
 	gw_config_defaults(&def);
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (keys[i].type == T_LIST) {
-			for (size_t j = 0; j < cfg->nclient_allow; j++)
-				fprintf(out, "%s = %s\n", keys[i].name,
-					cfg->client_allow[j]);
+			char *const *v =
+			    *(char *const *const *)((const char *)cfg +
+						    keys[i].off);
+			size_t n = *(const size_t *)((const char *)cfg +
+						     keys[i].count_off);
+
+			for (size_t j = 0; j < n; j++)
+				fprintf(out, "%s = %s\n", keys[i].name, v[j]);
 			continue;
 		}
 		format_value(cfg, &keys[i], a, sizeof(a));
@@ -496,9 +512,15 @@ gw_config_dispose(struct gw_config *cfg)
 			free(*p);
 			*p = NULL;
 		}
-	for (size_t i = 0; i < cfg->nclient_allow; i++)
-		free(cfg->client_allow[i]);
-	free(cfg->client_allow);
-	cfg->client_allow = NULL;
-	cfg->nclient_allow = 0;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].type == T_LIST) {
+			char ***v = (char ***)((char *)cfg + keys[i].off);
+			size_t *n = (size_t *)((char *)cfg + keys[i].count_off);
+
+			for (size_t j = 0; j < *n; j++)
+				free((*v)[j]);
+			free(*v);
+			*v = NULL;
+			*n = 0;
+		}
 }
