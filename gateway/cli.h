@@ -1,6 +1,8 @@
 /*
  * NAME
- *	cli - the "dxgw submit" command (EHR-side ITI-41 client)
+ *	cli - the client-side commands: "dxgw submit" (EHR-side ITI-41
+ *	client, cli.c), "dxgw cert" and "dxgw anchor" (keys_dir
+ *	administration, cli_keys.c)
  */
 #ifndef GW_CLI_H
 #define GW_CLI_H
@@ -10,5 +12,15 @@
  * RegistryResponse, 2 usage or local error, 3 SOAP fault or no answer.
  */
 int gw_cli_submit(int argc, char **argv);
+
+struct gw_config;
+
+/*
+ * argv[0] is "cert" (import, list, remove) or "anchor" (add, list,
+ * remove); cfg names keys_dir. Exit status: 0 done, 1 failure (bad file,
+ * wrong password, duplicate, unknown fingerprint), 2 usage.
+ */
+int gw_cli_cert(const struct gw_config *cfg, int argc, char **argv);
+int gw_cli_anchor(const struct gw_config *cfg, int argc, char **argv);
 
 #endif

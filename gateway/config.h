@@ -9,7 +9,8 @@
  * DESCRIPTION
  *	The parsed struct is an immutable snapshot shared read-only by all
  *	threads. Sizes accept k/M/G suffixes (powers of 1024), times s/m/h.
- *	A key marked repeatable (client_allow) collects one entry per line.
+ *	A key marked repeatable (client_allow, cert) collects one entry per
+ *	line.
  * LIMITS
  *	Lines longer than 4096 bytes are errors.
  */
@@ -41,6 +42,10 @@ struct gw_config {
 	/* store */
 	char *store;     /* sqlite:/path/dxgw.db */
 	char *spool_dir; /* document spool */
+	/* keys and certificates (keys.h, trust.h) */
+	char *keys_dir; /* own/, certs/, anchors/<domain>/ */
+	char **cert;    /* "<path>[ <password-file>]": PEM or PKCS#12 */
+	size_t ncert;
 	/* logging */
 	long log_level; /* enum gw_log_level */
 	bool log_syslog;

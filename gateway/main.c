@@ -5,6 +5,8 @@
  *	dxgw serve [-c FILE]      run the gateway
  *	dxgw submit ...           send an ITI-41 to an XDR endpoint (cli.c)
  *	dxgw config [-c FILE] [-a] check a config file and print settings
+ *	dxgw cert import|list|remove, dxgw anchor add|list|remove
+ *	                          keys and trust anchors (cli_keys.c)
  * DESCRIPTION
  *	Startup errors (config, store, bind) are fatal with a message and a
  *	non-zero exit; after startup a bad input fails one transaction,
@@ -18,8 +20,10 @@
 
 #include "cli.h"
 #include "config.h"
+#include "keys.h"
 #include "log.h"
 #include "store.h"
+#include "trust.h"
 #include "xdrsrv.h"
 
 #define DEFAULT_CONFIG "/etc/dxgw/dxgw.conf"
@@ -61,10 +65,34 @@ config_arg(int argc, char **argv)
 	return access(DEFAULT_CONFIG, R_OK) == 0 ? DEFAULT_CONFIG : NULL;
 }
 
+/* Our keys (keys_dir and "cert" lines) and anchors, loaded at start. */
+static int
+load_keys(const struct gw_config *cfg, struct gw_keys **keys,
+	  struct gw_trust **trust)
+{
+	struct gw_err err;
+
+	if (gw_keys_open(cfg->keys_dir, keys, &err) != 0)
+		goto fail;
+	for (size_t i = 0; i < cfg->ncert; i++)
+		if (gw_keys_add_config(*keys, cfg->cert[i], &err) != 0)
+			goto fail;
+	if (gw_trust_open(cfg->keys_dir, trust, &err) != 0)
+		goto fail;
+	gw_log_info(NULL, "keys: %zu certificates, %zu trust anchors",
+		    gw_keys_count(*keys), gw_trust_count(*trust));
+	return 0;
+fail:
+	fprintf(stderr, "dxgw: keys: %s\n", err.msg);
+	return -1;
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
 	const char *path = config_arg(argc, argv);
+	struct gw_keys *keys = NULL;
+	struct gw_trust *trust = NULL;
 	struct gw_store *store = NULL;
 	struct gw_xdrsrv *srv = NULL;
 	struct sigaction sa;
@@ -75,6 +103,8 @@ cmd_serve(int argc, char **argv)
 	if (load_config(path, &cfg) != 0)
 		goto out;
 	gw_log_setup((enum gw_log_level)cfg.log_level, cfg.log_syslog);
+	if (load_keys(&cfg, &keys, &trust) != 0)
+		goto out;
 	if (gw_store_open(cfg.store, cfg.spool_dir, &store, &err) != 0) {
 		fprintf(stderr, "dxgw: store %s: %s\n", cfg.store, err.msg);
 		goto out;
@@ -103,6 +133,23 @@ out:
 	running = NULL;
 	gw_xdrsrv_free(srv);
 	gw_store_close(store);
+	gw_trust_free(trust);
+	gw_keys_free(keys);
+	gw_config_dispose(&cfg);
+	return rc;
+}
+
+/* dxgw cert ... / dxgw anchor ...: config first, then cli_keys.c. */
+static int
+cmd_keys(int argc, char **argv)
+{
+	struct gw_config cfg;
+	int rc = 2;
+
+	if (load_config(config_arg(argc, argv), &cfg) == 0)
+		rc = strcmp(argv[1], "cert") == 0
+			 ? gw_cli_cert(&cfg, argc - 1, argv + 1)
+			 : gw_cli_anchor(&cfg, argc - 1, argv + 1);
 	gw_config_dispose(&cfg);
 	return rc;
 }
@@ -129,7 +176,11 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: dxgw serve [-c FILE]\n"
 		   "       dxgw submit [options] FILE...   (dxgw submit -h)\n"
-		   "       dxgw config [-c FILE] [-a]\n");
+		   "       dxgw config [-c FILE] [-a]\n"
+		   "       dxgw cert import|list|remove [-c FILE] ...   "
+		   "(dxgw cert -h)\n"
+		   "       dxgw anchor add|list|remove [-c FILE] ...  "
+		   "(dxgw anchor -h)\n");
 }
 
 int
@@ -147,6 +198,8 @@ main(int argc, char **argv)
 		return gw_cli_submit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)
 		return cmd_config(argc, argv);
+	if (strcmp(argv[1], "cert") == 0 || strcmp(argv[1], "anchor") == 0)
+		return cmd_keys(argc, argv);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;

@@ -16,7 +16,10 @@
  *	before a certificate is handed to sign or encrypt.
  */
 #include "smime.h"
+#include "smime_int.h"
 
+#include <stdatomic.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -37,7 +40,9 @@
 
 struct gw_smime_cert {
 	X509 *x;
-	EVP_PKEY *key; /* NULL when only the certificate is known */
+	EVP_PKEY *key;          /* NULL when only the certificate is known */
+	STACK_OF(X509) * chain; /* intermediates that came with it, or NULL */
+	atomic_int refs;
 };
 
 /* Record the newest OpenSSL error after what. */
@@ -90,6 +95,7 @@ gw_smime_cert_load(const char *cert_path, const char *key_path,
 	int rc = -1;
 
 	*out = NULL;
+	atomic_init(&c->refs, 1);
 	c->x = read_cert(cert_path);
 	if (c->x == NULL) {
 		rc = ossl_err(err, GW_EPARSE, cert_path);
@@ -115,14 +121,186 @@ out:
 	return rc;
 }
 
+struct gw_smime_cert *
+gw_smime_cert_ref(struct gw_smime_cert *c)
+{
+	if (c != NULL)
+		atomic_fetch_add(&c->refs, 1);
+	return c;
+}
+
 void
 gw_smime_cert_free(struct gw_smime_cert *c)
 {
-	if (c == NULL)
+	if (c == NULL || atomic_fetch_sub(&c->refs, 1) != 1)
 		return;
 	X509_free(c->x);
 	EVP_PKEY_free(c->key);
+	sk_X509_pop_free(c->chain, X509_free);
 	free(c);
+}
+
+void
+gw_smime_certs_free(struct gw_smime_cert **v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		gw_smime_cert_free(v[i]);
+	free(v);
+}
+
+struct gw_smime_cert *
+gw_smime_cert_wrap(X509 *x, EVP_PKEY *key, STACK_OF(X509) * chain)
+{
+	struct gw_smime_cert *c = gw_xcalloc(1, sizeof(*c));
+
+	atomic_init(&c->refs, 1);
+	c->x = x;
+	c->key = key;
+	c->chain = chain;
+	return c;
+}
+
+X509 *
+gw_smime_cert_x509(const struct gw_smime_cert *c)
+{
+	return c->x;
+}
+
+EVP_PKEY *
+gw_smime_cert_pkey(const struct gw_smime_cert *c)
+{
+	return c->key;
+}
+
+STACK_OF(X509) * gw_smime_cert_chain(const struct gw_smime_cert *c)
+{
+	return c->chain;
+}
+
+bool
+gw_smime_cert_has_key(const struct gw_smime_cert *c)
+{
+	return c->key != NULL;
+}
+
+static void
+hex(const unsigned char *md, unsigned int n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (unsigned int i = 0; i < n; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void
+gw_smime_cert_fingerprint(const struct gw_smime_cert *c,
+			  char out[GW_SMIME_FP_LEN])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (X509_digest(c->x, EVP_sha256(), md, &n) != 1 || n != 32) {
+		/* Cannot happen for a parsed certificate; never match. */
+		memset(out, '0', GW_SMIME_FP_LEN - 1);
+		out[GW_SMIME_FP_LEN - 1] = '\0';
+		ERR_clear_error();
+		return;
+	}
+	hex(md, n, out);
+}
+
+static void
+name_line(const X509_NAME *n, char *out, size_t len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long got;
+
+	out[0] = '\0';
+	if (b == NULL)
+		return;
+	if (X509_NAME_print_ex(b, n, 0,
+			       XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+		got = BIO_get_mem_data(b, &p);
+		if (got > 0)
+			snprintf(out, len, "%.*s", (int)got, p);
+	}
+	BIO_free(b);
+}
+
+static time_t
+asn1_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+/* Copy printable SAN names of one type, lower case. */
+static size_t
+san_names(X509 *x, int want, char names[][GW_SMIME_NAME_LEN])
+{
+	GENERAL_NAMES *gens =
+	    X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	size_t n = 0;
+
+	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens) &&
+			n < GW_SMIME_NAMES_MAX;
+	     i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const ASN1_IA5STRING *s;
+		bool ok = true;
+
+		if (g->type != want)
+			continue;
+		s = want == GEN_EMAIL ? g->d.rfc822Name : g->d.dNSName;
+		if (s == NULL || s->length <= 0 ||
+		    s->length >= GW_SMIME_NAME_LEN)
+			continue;
+		for (int k = 0; k < s->length; k++)
+			if (s->data[k] <= 0x20 || s->data[k] >= 0x7f)
+				ok = false;
+		if (!ok)
+			continue;
+		for (int k = 0; k < s->length; k++)
+			names[n][k] = (char)tolower(s->data[k]);
+		names[n][s->length] = '\0';
+		n++;
+	}
+	GENERAL_NAMES_free(gens);
+	return n;
+}
+
+void
+gw_smime_cert_info(const struct gw_smime_cert *c,
+		   struct gw_smime_cert_info *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_PKEY *pk = X509_get0_pubkey(c->x);
+
+	memset(out, 0, sizeof(*out));
+	name_line(X509_get_subject_name(c->x), out->subject,
+		  sizeof(out->subject));
+	name_line(X509_get_issuer_name(c->x), out->issuer, sizeof(out->issuer));
+	if (pk != NULL && EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA)
+		out->rsa_bits = EVP_PKEY_get_bits(pk);
+	out->not_before = asn1_time(X509_get0_notBefore(c->x));
+	out->not_after = asn1_time(X509_get0_notAfter(c->x));
+	gw_smime_cert_fingerprint(c, out->sha256);
+	if (X509_digest(c->x, EVP_sha1(), md, &n) == 1 && n == 20)
+		hex(md, n, out->sha1);
+	out->has_key = c->key != NULL;
+	out->is_ca = X509_check_ca(c->x) != 0;
+	out->nchain = c->chain != NULL ? (size_t)sk_X509_num(c->chain) : 0;
+	out->naddresses = san_names(c->x, GEN_EMAIL, out->addresses);
+	out->ndomains = san_names(c->x, GEN_DNS, out->domains);
+	ERR_clear_error();
 }
 
 /* Does a subjectAltName of type want equal name (ASCII, any case)? */

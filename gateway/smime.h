@@ -30,6 +30,7 @@
 #ifndef GW_SMIME_H
 #define GW_SMIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -49,8 +50,48 @@ enum gw_smime_use { GW_SMIME_USE_SIGN, GW_SMIME_USE_ENCRYPT };
  */
 int gw_smime_cert_load(const char *cert_path, const char *key_path,
 		       struct gw_smime_cert **out, struct gw_err *err);
-/* Accepts NULL. */
+/*
+ * Certificates are reference counted (atomically, so a handle may be
+ * shared between threads, caches and results): gw_smime_cert_ref()
+ * returns c with one more reference, gw_smime_cert_free() drops one and
+ * frees on the last. Both accept NULL.
+ */
+struct gw_smime_cert *gw_smime_cert_ref(struct gw_smime_cert *c);
 void gw_smime_cert_free(struct gw_smime_cert *c);
+/* Drop one reference from each of n handles, then free the array. */
+void gw_smime_certs_free(struct gw_smime_cert **v, size_t n);
+
+#define GW_SMIME_FP_LEN    65 /* SHA-256, lowercase hex, with the NUL */
+#define GW_SMIME_FP1_LEN   41 /* SHA-1 */
+#define GW_SMIME_NAMES_MAX 8  /* subjectAltNames reported per type */
+#define GW_SMIME_NAME_LEN  256
+
+/* What "dxgw cert list" and the binding rules need to know. */
+struct gw_smime_cert_info {
+	char subject[GW_SMIME_NAME_LEN]; /* RFC 2253 style, one line */
+	char issuer[GW_SMIME_NAME_LEN];
+	int rsa_bits; /* 0 when the key is not RSA */
+	time_t not_before, not_after;
+	char sha256[GW_SMIME_FP_LEN];
+	char sha1[GW_SMIME_FP1_LEN];
+	bool has_key;  /* a private key came with it */
+	bool is_ca;    /* basicConstraints CA:TRUE */
+	size_t nchain; /* extra (intermediate) certificates carried */
+	/* subjectAltName rfc822Name / dNSName, lower case, printable only */
+	char addresses[GW_SMIME_NAMES_MAX][GW_SMIME_NAME_LEN];
+	size_t naddresses;
+	char domains[GW_SMIME_NAMES_MAX][GW_SMIME_NAME_LEN];
+	size_t ndomains;
+};
+
+/* Fill *out from c. Cannot fail; thread-safe. */
+void gw_smime_cert_info(const struct gw_smime_cert *c,
+			struct gw_smime_cert_info *out);
+/* The SHA-256 fingerprint of the certificate's DER, lowercase hex. */
+void gw_smime_cert_fingerprint(const struct gw_smime_cert *c,
+			       char out[GW_SMIME_FP_LEN]);
+/* True when c carries its private key. */
+bool gw_smime_cert_has_key(const struct gw_smime_cert *c);
 
 /*
  * May c be used for use on behalf of bound_to, at time now? bound_to is

@@ -57,12 +57,17 @@ owners() { # library header prefix, then the files allowed to include it
 libs() {
 	owners libxml xdsxml.c cda.c
 	owners libxslt xdsxml.c cda.c
-	owners sqlite3 store_sqlite.c store_sqlite_ckpt.c store_sqlite_ckpt.h store_sqlite_util.c store_sqlite_util.h store_sqlite_queue.c store_sqlite_queue.h
+	owners sqlite3 store_sqlite.c store_sqlite_ckpt.c store_sqlite_ckpt.h \
+	    store_sqlite_util.c store_sqlite_util.h store_sqlite_queue.c \
+	    store_sqlite_queue.h
 	owners openssl/ssl tls.c netio.c
-	owners openssl/x509 tls.c smime.c netio.c
-	owners openssl/evp digest.c spool.c store_sqlite.c tls.c smime.c
+	owners openssl/x509 tls.c smime.c certfile.c trust.c netio.c
+	owners openssl/evp digest.c spool.c store_sqlite.c tls.c smime.c \
+	    certfile.c
 	owners openssl/cms smime.c
-	owners openssl/pem smime.c
+	owners openssl/pem smime.c certfile.c
+	owners openssl/pkcs12 certfile.c
+	owners openssl/bio smime.c certfile.c
 	owners uuid id.c
 	owners zip xdm.c
 	owners openssl/rand id.c
