@@ -45,6 +45,7 @@ static const char *const smtp_tls_names[] = {"verify", "encrypt",
 					     "opportunistic", "none", NULL};
 static const char *const cipher_names[] = {"aes128", "aes256", NULL};
 static const char *const keyenc_names[] = {"pkcs1", "oaep", NULL};
+static const char *const rcheck_names[] = {"sync", "async", NULL};
 
 #define OFF(f) offsetof(struct gw_config, f)
 #define MiB    (1024L * 1024L)
@@ -194,6 +195,11 @@ static const struct key keys[] = {
      .def = "1h",
      .min = 1,
      .max = 86400},
+    {.name = "recipient_check",
+     .type = T_ENUM,
+     .off = OFF(recipient_check),
+     .def = "sync",
+     .names = rcheck_names},
     {.name = "smime_cipher",
      .type = T_ENUM,
      .off = OFF(smime_cipher),

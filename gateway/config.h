@@ -70,8 +70,9 @@ struct gw_config {
 	long delivery_workers;     /* SMTP delivery threads; 0 = none */
 	long queue_lifetime;       /* seconds before a message fails */
 	long retry_min, retry_max; /* backoff bounds, seconds */
-	long smime_cipher;         /* enum gw_smime_cipher */
-	long smime_keyenc;         /* enum gw_smime_keyenc */
+	long recipient_check; /* 0 sync: in the RegistryResponse; 1 async */
+	long smime_cipher;    /* enum gw_smime_cipher */
+	long smime_keyenc;    /* enum gw_smime_keyenc */
 };
 
 /* Defaults for every key (strings are heap copies). */

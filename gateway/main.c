@@ -21,6 +21,8 @@
 #include "cli.h"
 #include "config.h"
 #include "keys.h"
+#include "outbound.h"
+#include "route.h"
 #include "log.h"
 #include "store.h"
 #include "trust.h"
@@ -95,6 +97,7 @@ cmd_serve(int argc, char **argv)
 	struct gw_trust *trust = NULL;
 	struct gw_store *store = NULL;
 	struct gw_xdrsrv *srv = NULL;
+	struct gw_outbound *ob = NULL;
 	struct sigaction sa;
 	struct gw_config cfg;
 	struct gw_err err;
@@ -109,10 +112,20 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "dxgw: store %s: %s\n", cfg.store, err.msg);
 		goto out;
 	}
+	if (gw_route_check_config(&cfg, &err) != 0) {
+		fprintf(stderr, "dxgw: %s: %s\n", path ? path : "config",
+			err.msg);
+		goto out;
+	}
+	if (gw_outbound_new(&cfg, store, keys, trust, true, &ob, &err) != 0) {
+		fprintf(stderr, "dxgw: outbound: %s\n", err.msg);
+		goto out;
+	}
 	if (gw_xdrsrv_new(&cfg, store, &srv, &err) != 0) {
 		fprintf(stderr, "dxgw: %s\n", err.msg);
 		goto out;
 	}
+	gw_xdrsrv_set_outbound(srv, ob);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -132,6 +145,7 @@ cmd_serve(int argc, char **argv)
 out:
 	running = NULL;
 	gw_xdrsrv_free(srv);
+	gw_outbound_free(ob); /* its threads use the store */
 	gw_store_close(store);
 	gw_trust_free(trust);
 	gw_keys_free(keys);

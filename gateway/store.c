@@ -161,7 +161,10 @@ check_submission(const struct gw_store_submission *s, struct gw_err *err)
 				  "store: bad metadata length %zu",
 				  s->metadata_len);
 	for (size_t i = 0; i < s->nrecipients; i++)
-		if ((rc = check_str(s->recipients[i], "recipient", 1, err)) < 0)
+		if ((rc = check_str(s->recipients[i], "recipient", 1, err)) <
+			0 ||
+		    (s->rcpt_failed != NULL &&
+		     (rc = check_str(s->rcpt_failed[i], "reason", 0, err)) < 0))
 			return rc;
 	for (size_t i = 0; i < s->ndocs; i++) {
 		const struct gw_store_doc *d = &s->docs[i];
@@ -238,6 +241,7 @@ gw_store_record_free(struct gw_store_record *r)
 	for (size_t i = 0; i < r->nrecipients; i++) {
 		free(r->recipients[i].address);
 		free(r->recipients[i].state);
+		free(r->recipients[i].reason);
 	}
 	free(r->recipients);
 	for (size_t i = 0; i < r->ndocs; i++) {

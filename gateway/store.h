@@ -49,6 +49,12 @@ struct gw_store_submission {
 	const char *sender; /* Direct address */
 	const char *const *recipients;
 	size_t nrecipients; /* each gets a row in state "queued" */
+	/*
+	 * Optional, one per recipient: a reason makes that recipient
+	 * "failed" from the start (it cannot be served); NULL entries and a
+	 * NULL array mean "queued".
+	 */
+	const char *const *rcpt_failed;
 	const struct gw_store_doc *docs;
 	size_t ndocs;
 	const char *metadata; /* SubmitObjectsRequest XML as received */
@@ -111,7 +117,8 @@ int gw_store_submission_accept(struct gw_store *st,
 
 struct gw_store_recipient {
 	char *address;
-	char *state;
+	char *state;  /* queued, sent, failed */
+	char *reason; /* the last word on it, or NULL */
 };
 struct gw_store_docrec {
 	char *entry_id;

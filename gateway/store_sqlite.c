@@ -187,7 +187,9 @@ static const char *const wsql[W_NSTMT] = {
 		  " mime_type, path, size, sha1) VALUES (?1, ?2, ?3, ?4, ?5,"
 		  " ?6, ?7, ?8)",
     [W_INS_RCPT] = "INSERT OR IGNORE INTO recipients (txid, address, state,"
-		   " updated_at) VALUES (?1, ?2, 'queued', ?3)",
+		   " updated_at, reason) VALUES (?1, ?2,"
+		   " CASE WHEN ?4 IS NULL THEN 'queued' ELSE 'failed' END,"
+		   " ?3, ?4)",
     [W_INS_AUDIT] = "INSERT INTO audit (id, at, event, txid, client,"
 		    " client_cert, peer, message_id, outcome, detail,"
 		    " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
@@ -219,7 +221,7 @@ static const char *const rsql[R_NSTMT] = {
 	       "message_id = ?2",
     [R_DOCS] = "SELECT entry_id, unique_id, mime_type, path, size, sha1"
 	       " FROM documents WHERE txid = ?1 ORDER BY seq",
-    [R_RCPTS] = "SELECT address, state FROM recipients WHERE txid = ?1"
+    [R_RCPTS] = "SELECT address, state, reason FROM recipients WHERE txid = ?1"
 		" ORDER BY rowid",
     [R_COUNT] = "SELECT count(*) FROM submissions",
     [R_AUDIT] = "SELECT id, at, event, txid, client, client_cert, peer,"
@@ -468,6 +470,8 @@ run_accept(struct sqlite_be *be, struct job *j, const char *now)
 		gw_sql_bind_str(st, 1, j->txid);
 		gw_sql_bind_str(st, 2, s->recipients[i]);
 		gw_sql_bind_str(st, 3, now);
+		gw_sql_bind_str(
+		    st, 4, s->rcpt_failed != NULL ? s->rcpt_failed[i] : NULL);
 		rc = gw_sql_exec(be->wdb, st, "insert recipient", &j->err);
 		if (rc < 0)
 			goto out;
@@ -905,6 +909,7 @@ load_rcpts(struct sqlite_be *be, struct gw_store_record *r, struct gw_err *err)
 		p = &r->recipients[r->nrecipients++];
 		p->address = gw_sql_col_dup(st, 0);
 		p->state = gw_sql_col_dup(st, 1);
+		p->reason = gw_sql_col_dup(st, 2);
 	}
 	if (src != SQLITE_DONE) {
 		rc = gw_sql_err(err, be->rdb, src, "read recipients");

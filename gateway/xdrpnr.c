@@ -33,6 +33,7 @@
 #include "id.h"
 #include "log.h"
 #include "mem.h"
+#include "outbound.h"
 #include "spool.h"
 #include "store.h"
 #include "xds.h"
@@ -528,8 +529,9 @@ respond(struct soap *soap, struct rs__RegistryResponseType *resp,
  */
 static int
 store_submission(struct soap *soap, const struct gw_xds_submission *sub,
-		 const struct body *b, const struct gw_buf *xml,
-		 const char *msgid, struct gw_xds_errors *errs)
+		 const struct body *b, const char *const *rcpt_failed,
+		 const struct gw_buf *xml, const char *msgid,
+		 struct gw_xds_errors *errs)
 {
 	struct gw_xdrreq *rq = soap->user;
 	struct gw_store_doc *docs = gw_xcalloc(sub->nentries, sizeof(*docs));
@@ -550,6 +552,7 @@ store_submission(struct soap *soap, const struct gw_xds_submission *sub,
 	    .sender = sub->sender,
 	    .recipients = (const char *const *)sub->recipients,
 	    .nrecipients = sub->nrecipients,
+	    .rcpt_failed = rcpt_failed,
 	    .docs = docs,
 	    .ndocs = sub->nentries,
 	    .metadata = xml->data,
@@ -576,6 +579,7 @@ store_submission(struct soap *soap, const struct gw_xds_submission *sub,
 			    "documents=%zu recipients=%zu",
 			    txid, rq->client, msgid, sub->nentries,
 			    sub->nrecipients);
+		gw_outbound_kick(rq->ob);
 		break;
 	case GW_EEXISTS:
 		audit(rq, "xdr.duplicate", txid, msgid, "success", NULL);
@@ -595,6 +599,56 @@ store_submission(struct soap *soap, const struct gw_xds_submission *sub,
 	return rc;
 }
 
+/*
+ * Issue 3 item 7: can the sender sign, and can each recipient be served
+ * now? A recipient that cannot is UnknownRecipient (malformed, nothing
+ * published) or UnavailableRecipient (certificates, none usable now):
+ * an Error when nobody can be served, else a Warning, and that
+ * recipient is stored as failed with the reason. Returns the reasons
+ * (malloc'ed, one per recipient, NULL when it can be served) or NULL.
+ */
+static char **
+check_recipients(struct gw_xdrreq *rq, const struct gw_xds_submission *sub,
+		 struct gw_xds_errors *errs)
+{
+	char **why = gw_xcalloc(sub->nrecipients + 1, sizeof(*why));
+	const char **code = gw_xcalloc(sub->nrecipients + 1, sizeof(*code));
+	struct gw_err err;
+	size_t nbad = 0;
+
+	if (gw_outbound_check_sender(rq->ob, sub->sender, &err) < 0) {
+		gw_xds_errors_add(errs, GW_XDS_SEV_ERROR, "XDSRepositoryError",
+				  sub->ss_id, "cannot send as %s: %s",
+				  sub->sender, err.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < sub->nrecipients; i++) {
+		if (gw_outbound_check_recipient(rq->ob, sub->sender,
+						sub->recipients[i], &err) == 0)
+			continue;
+		code[i] = err.code == GW_ENOTFOUND ? "UnknownRecipient"
+						   : "UnavailableRecipient";
+		why[i] = gw_xstrdup(err.msg);
+		nbad++;
+	}
+	for (size_t i = 0; i < sub->nrecipients; i++)
+		if (why[i] != NULL)
+			gw_xds_errors_add(
+			    errs,
+			    nbad == sub->nrecipients ? GW_XDS_SEV_ERROR
+						     : GW_XDS_SEV_WARNING,
+			    code[i], sub->recipients[i], "%s", why[i]);
+out:
+	free(code);
+	if (nbad == 0) {
+		for (size_t i = 0; i < sub->nrecipients; i++)
+			free(why[i]);
+		free(why);
+		return NULL;
+	}
+	return why;
+}
+
 int
 __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 	   struct rs__RegistryResponseType *resp)
@@ -607,6 +661,7 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 	};
 	struct gw_xds_submission *sub = NULL;
 	struct gw_store_record *prev = NULL;
+	char **rcpt_failed = NULL;
 	struct gw_xds_addressing addr;
 	struct gw_xds_errors errs;
 	struct body b = {0};
@@ -667,12 +722,29 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 		respond(soap, resp, RS_FAIL, &errs, msgid);
 		goto out;
 	}
-	if (store_submission(soap, sub, &b, &xml, msgid, &errs) != 0) {
+	if (!gw_xds_errors_failed(&errs) && rq->ob != NULL &&
+	    cfg->recipient_check == 0)
+		rcpt_failed = check_recipients(rq, sub, &errs);
+	if (gw_xds_errors_failed(&errs)) {
+		error_codes(&errs, codes, sizeof(codes));
+		gw_log_info(rq->txid,
+			    "rejected client=%s message-id=%s errors=%s",
+			    rq->client, msgid, codes);
+		audit(rq, "xdr.rejected", rq->txid, msgid, "failure", codes);
+		respond(soap, resp, RS_FAIL, &errs, msgid);
+		goto out;
+	}
+	if (store_submission(soap, sub, &b, (const char *const *)rcpt_failed,
+			     &xml, msgid, &errs) != 0) {
 		respond(soap, resp, RS_FAIL, &errs, msgid);
 		goto out;
 	}
 	respond(soap, resp, RS_OK, &errs, msgid);
 out:
+	if (rcpt_failed != NULL)
+		for (size_t i = 0; i < sub->nrecipients; i++)
+			free(rcpt_failed[i]);
+	free(rcpt_failed);
 	gw_store_record_free(prev);
 	gw_xds_submission_free(sub);
 	gw_xds_errors_dispose(&errs);

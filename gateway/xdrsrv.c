@@ -49,6 +49,7 @@
 struct gw_xdrsrv {
 	const struct gw_config *cfg;
 	struct gw_store *store;
+	struct gw_outbound *ob;
 	struct soap *master;
 	int port;
 	volatile sig_atomic_t stop;
@@ -591,6 +592,7 @@ worker_main(void *arg)
 	rq.srv = srv;
 	rq.cfg = srv->cfg;
 	rq.store = srv->store;
+	rq.ob = srv->ob;
 	soap->user = &rq;
 	rq.domctx =
 	    soap_new1(SOAP_C_UTFSTRING | SOAP_XML_NOTYPE | SOAP_DOM_ASIS);
@@ -721,6 +723,12 @@ out:
 	}
 	*out = srv;
 	return 0;
+}
+
+void
+gw_xdrsrv_set_outbound(struct gw_xdrsrv *srv, struct gw_outbound *ob)
+{
+	srv->ob = ob;
 }
 
 int

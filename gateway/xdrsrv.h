@@ -27,10 +27,16 @@
 
 struct gw_store;
 struct gw_xdrsrv;
+struct gw_outbound;
 
 /* Bind the listener and set up TLS; the store is borrowed. */
 int gw_xdrsrv_new(const struct gw_config *cfg, struct gw_store *store,
 		  struct gw_xdrsrv **out, struct gw_err *err);
+/*
+ * The outbound pipeline that checks recipients while a request is open
+ * and converts what was accepted (borrowed; before gw_xdrsrv_run).
+ */
+void gw_xdrsrv_set_outbound(struct gw_xdrsrv *srv, struct gw_outbound *ob);
 /* The bound port (useful with port 0). */
 int gw_xdrsrv_port(const struct gw_xdrsrv *srv);
 /* Serve until gw_xdrsrv_stop; returns after in-flight requests finish. */

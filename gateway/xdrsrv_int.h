@@ -17,6 +17,7 @@
 
 struct soap;
 struct gw_store;
+struct gw_outbound;
 struct gw_spool_file;
 struct gw_xdrsrv;
 
@@ -37,6 +38,7 @@ struct gw_xdrreq {
 	struct gw_xdrsrv *srv;
 	const struct gw_config *cfg;
 	struct gw_store *store;
+	struct gw_outbound *ob; /* recipient checks and kicks; may be NULL */
 	/* connection */
 	char peer[64];
 	char client[256]; /* cert CN, or "anonymous" */

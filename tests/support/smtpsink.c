@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -253,6 +254,13 @@ struct gw_sink *
 gw_sink_start(const struct gw_sink_script *scripts, size_t nscripts,
 	      const char *cert, const char *key)
 {
+	return gw_sink_start_on(0, scripts, nscripts, cert, key);
+}
+
+struct gw_sink *
+gw_sink_start_on(int port, const struct gw_sink_script *scripts,
+		 size_t nscripts, const char *cert, const char *key)
+{
 	struct gw_sink *s = calloc(1, sizeof(*s));
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sa);
@@ -272,6 +280,10 @@ gw_sink_start(const struct gw_sink_script *scripts, size_t nscripts,
 	}
 	s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)port);
+	if (s->lfd >= 0)
+		setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &(int){1},
+			   sizeof(int));
 	if (s->lfd < 0 || bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    listen(s->lfd, 16) ||
 	    getsockname(s->lfd, (struct sockaddr *)&sa, &sl))

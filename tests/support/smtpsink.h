@@ -51,6 +51,10 @@ struct gw_sink;
 struct gw_sink *gw_sink_start(const struct gw_sink_script *scripts,
 			      size_t nscripts, const char *cert,
 			      const char *key);
+/* The same on a given port (0: any); NULL when it is taken. */
+struct gw_sink *gw_sink_start_on(int port, const struct gw_sink_script *scripts,
+				 size_t nscripts, const char *cert,
+				 const char *key);
 int gw_sink_port(const struct gw_sink *s);
 /* Connections served so far (complete ones). */
 int gw_sink_count(struct gw_sink *s);

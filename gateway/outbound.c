@@ -1,0 +1,541 @@
+/*
+ * NAME
+ *	outbound - the outbound pipeline (see outbound.h)
+ * SECURITY
+ *	Document bytes are read from the spool only through xdm (which
+ *	re-checks size and SHA-1 against the store). Private keys stay in
+ *	keys/smime. Logs carry the txid, recipients and reasons, not
+ *	contents.
+ */
+#include "outbound.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "certdisc.h"
+#include "deliver.h"
+#include "log.h"
+#include "mem.h"
+#include "mime.h"
+#include "smime.h"
+#include "spool.h"
+#include "xdm.h"
+
+#define TICK_S       5
+#define BATCH        32
+#define CACHE_TTL    300
+#define CACHE_MAX    1000
+#define MSG_MAX      (2047L * 1024 * 1024)
+#define GATEWAY_NAME "dxgw 0.1"
+#define REASON_LEN   400
+
+struct gw_outbound {
+	const struct gw_config *cfg;
+	struct gw_store *st;
+	struct gw_keys *keys;
+	struct gw_certdisc *cd;
+	struct gw_deliver *dl;
+	char *tmpdir;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool kicked, stopping;
+	bool thread_running;
+	pthread_t th;
+};
+
+/* One destination domain: its recipients and the certificates found. */
+struct group {
+	char domain[GW_ADDR_MAX];
+	const char **rcpts;
+	size_t nrcpts;
+	struct gw_smime_cert **certs; /* references */
+	size_t ncerts;
+};
+
+struct plan {
+	struct group *groups;
+	size_t ngroups;
+	struct gw_store_rcpt_fail *fails;
+	char (*why)[REASON_LEN];
+	size_t nfails;
+};
+
+static void
+plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->ngroups; i++) {
+		free(p->groups[i].rcpts);
+		gw_smime_certs_free(p->groups[i].certs, p->groups[i].ncerts);
+	}
+	free(p->groups);
+	free(p->fails);
+	free(p->why);
+	memset(p, 0, sizeof(*p));
+}
+
+static void
+plan_fail(struct plan *p, const char *address, const char *why)
+{
+	snprintf(p->why[p->nfails], REASON_LEN, "%s", why);
+	p->fails[p->nfails].address = address;
+	p->fails[p->nfails].reason = p->why[p->nfails];
+	p->nfails++;
+}
+
+static struct group *
+plan_group(struct plan *p, const char *domain)
+{
+	struct group *g;
+
+	for (size_t i = 0; i < p->ngroups; i++)
+		if (strcmp(p->groups[i].domain, domain) == 0)
+			return &p->groups[i];
+	g = &p->groups[p->ngroups++];
+	snprintf(g->domain, sizeof(g->domain), "%s", domain);
+	return g;
+}
+
+int
+gw_outbound_check_sender(struct gw_outbound *ob, const char *sender,
+			 struct gw_err *err)
+{
+	struct gw_smime_cert **s = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = gw_keys_signers_for(ob->keys, sender, time(NULL), &s, &n, err);
+	if (rc == 0 && n == 0)
+		rc = gw_err_set(err, GW_ENOTFOUND, "5.7.0",
+				"no usable signing certificate for %s", sender);
+	gw_smime_certs_free(s, n);
+	return rc;
+}
+
+/* Look address up for sender's domain; the result on success. */
+static int
+lookup(struct gw_outbound *ob, const char *sender, const char *address,
+       struct gw_certdisc_result **res, struct gw_err *err)
+{
+	char from[GW_ADDR_MAX];
+	int rc;
+
+	*res = NULL;
+	if ((rc = gw_addr_normalize(sender, from, sizeof(from), err)) < 0)
+		return rc;
+	rc =
+	    gw_certdisc_lookup(ob->cd, gw_addr_domain(from), address, res, err);
+	if (rc == 0 && (*res)->status == GW_CERTDISC_FOUND)
+		return 0;
+	switch (*res != NULL ? (*res)->status : GW_CERTDISC_NONE) {
+	case GW_CERTDISC_TEMP:
+		return gw_err_set(err, GW_ETEMP, "4.7.0",
+				  "%s: certificate lookup failed, try later",
+				  address);
+	case GW_CERTDISC_INVALID:
+		return gw_err_set(err, GW_ETRUST, "5.7.0",
+				  "%s: no usable certificate (%s)", address,
+				  (*res)->ncerts > 0 ? (*res)->certs[0].why
+						     : "refused");
+	default:
+		if (rc < 0 && err->code == GW_EPARSE)
+			return gw_err_set(err, GW_ENOTFOUND, "5.1.3",
+					  "%s: malformed address", address);
+		return gw_err_set(err, GW_ENOTFOUND, "5.1.1",
+				  "%s: no certificate published", address);
+	}
+}
+
+int
+gw_outbound_check_recipient(struct gw_outbound *ob, const char *sender,
+			    const char *address, struct gw_err *err)
+{
+	struct gw_certdisc_result *res = NULL;
+	int rc = lookup(ob, sender, address, &res, err);
+
+	gw_certdisc_result_free(res);
+	return rc;
+}
+
+/*
+ * Who can be served, grouped by domain; who cannot, with the reason.
+ * GW_ETEMP when a lookup should be tried again later.
+ */
+static int
+make_plan(struct gw_outbound *ob, const struct gw_store_record *r,
+	  struct plan *p, struct gw_err *err)
+{
+	size_t n = r->nrecipients;
+	int rc = 0;
+
+	p->groups = gw_xcalloc(n + 1, sizeof(*p->groups));
+	p->fails = gw_xcalloc(n + 1, sizeof(*p->fails));
+	p->why = gw_xcalloc(n + 1, sizeof(*p->why));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *a = r->recipients[i].address;
+		struct gw_certdisc_result *res = NULL;
+		struct gw_err le;
+		struct group *g;
+
+		if (strcmp(r->recipients[i].state, "queued") != 0)
+			continue;
+		if (lookup(ob, r->sender, a, &res, &le) < 0) {
+			if (le.code == GW_ETEMP)
+				rc = gw_err_set(err, GW_ETEMP, le.status, "%s",
+						le.msg);
+			else
+				plan_fail(p, a, le.msg);
+			gw_certdisc_result_free(res);
+			continue;
+		}
+		g = plan_group(p, gw_addr_domain(res->address));
+		g->rcpts =
+		    gw_xrealloc(g->rcpts, (g->nrcpts + 1) * sizeof(*g->rcpts));
+		g->rcpts[g->nrcpts++] = a;
+		for (size_t k = 0; k < res->ncerts; k++) {
+			if (!res->certs[k].valid)
+				continue;
+			g->certs = gw_xrealloc(g->certs, (g->ncerts + 1) *
+							     sizeof(*g->certs));
+			g->certs[g->ncerts++] =
+			    gw_smime_cert_ref(res->certs[k].cert);
+		}
+		gw_certdisc_result_free(res);
+	}
+	return rc;
+}
+
+/* "urn:uuid:..." -> a name mime accepts for the zip. */
+static void
+zip_name(const char *wsa_id, char *out, size_t len)
+{
+	const char *s =
+	    strncmp(wsa_id, "urn:uuid:", 9) == 0 ? wsa_id + 9 : wsa_id;
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 1 < len && o < 64; s++)
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.')
+			out[o++] = *s;
+	if (o == 0)
+		o = (size_t)snprintf(out, len, "xdm");
+	out[o] = '\0';
+}
+
+/* Build, sign, encrypt one domain's message into a new spool file. */
+static int
+make_message(struct gw_outbound *ob, const struct gw_store_record *r,
+	     const struct group *g, const char *zip,
+	     struct gw_smime_cert *const *signers, size_t nsigners,
+	     struct gw_spool_file **file, char msgid[GW_MIME_MSGID_LEN],
+	     struct gw_err *err)
+{
+	struct gw_mime_direct m = {
+	    .from = r->sender,
+	    .to = g->rcpts,
+	    .nto = g->nrcpts,
+	    .final_delivery = r->final_delivery,
+	    .in_reply_to = r->relates_to != NULL && r->relates_to[0] == '<'
+			       ? r->relates_to
+			       : NULL,
+	    .zip_path = zip,
+	    .date = time(NULL),
+	};
+	struct gw_buf signable, outer, signd, enc;
+	char zname[80];
+	int rc;
+
+	zip_name(r->message_id, zname, sizeof(zname));
+	m.zip_name = zname;
+	*file = NULL;
+	gw_buf_init(&signable, (size_t)MSG_MAX);
+	gw_buf_init(&outer, 64 * 1024);
+	gw_buf_init(&signd, (size_t)MSG_MAX);
+	gw_buf_init(&enc, (size_t)MSG_MAX);
+	if ((rc = gw_mime_build_direct(&m, &signable, &outer, msgid, err)) <
+		0 ||
+	    (rc = gw_smime_sign(signable.data, signable.len, signers, nsigners,
+				&signd, err)) < 0 ||
+	    (rc = gw_smime_encrypt(signd.data, signd.len, g->certs, g->ncerts,
+				   (enum gw_smime_cipher)ob->cfg->smime_cipher,
+				   (enum gw_smime_keyenc)ob->cfg->smime_keyenc,
+				   &enc, err)) < 0)
+		goto out;
+	if ((rc = gw_spool_file_new(gw_store_spool(ob->st), file, err)) < 0 ||
+	    (rc = gw_spool_file_write(*file, outer.data, outer.len, err)) < 0 ||
+	    (rc = gw_spool_file_write(*file, enc.data, enc.len, err)) < 0 ||
+	    (rc = gw_spool_file_finish(*file, err)) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0) {
+		gw_spool_file_discard(*file);
+		*file = NULL;
+	}
+	gw_buf_dispose(&signable);
+	gw_buf_dispose(&outer);
+	gw_buf_dispose(&signd);
+	gw_buf_dispose(&enc);
+	return rc;
+}
+
+/* The XDM package of the record's documents, in ob->tmpdir. */
+static int
+make_xdm(struct gw_outbound *ob, const struct gw_store_record *r, char **zip,
+	 struct gw_err *err)
+{
+	struct gw_xdm_doc *d = gw_xcalloc(r->ndocs + 1, sizeof(*d));
+	struct gw_xdm_input in = {
+	    .metadata = r->metadata,
+	    .metadata_len = r->metadata_len,
+	    .docs = d,
+	    .ndocs = r->ndocs,
+	    .institution = ob->cfg->hostname,
+	    .gateway = GATEWAY_NAME,
+	};
+	int rc;
+
+	for (size_t i = 0; i < r->ndocs; i++) {
+		d[i].entry_id = r->docs[i].entry_id;
+		d[i].mime_type = r->docs[i].mime_type;
+		d[i].path = r->docs[i].path;
+		d[i].size = r->docs[i].size;
+		d[i].sha1 = r->docs[i].sha1;
+	}
+	rc = gw_xdm_build(&in, ob->tmpdir, zip, err);
+	free(d);
+	return rc;
+}
+
+/* Everything that can be served becomes one message per domain. */
+static int
+queue_plan(struct gw_outbound *ob, const struct gw_store_record *r,
+	   struct plan *p, struct gw_err *err)
+{
+	struct gw_smime_cert **signers = NULL;
+	struct gw_store_outmsg *msgs =
+	    gw_xcalloc(p->ngroups + 1, sizeof(*msgs));
+	char(*ids)[GW_MIME_MSGID_LEN] =
+	    gw_xcalloc(p->ngroups + 1, sizeof(*ids));
+	size_t nsigners = 0, nmsgs = 0;
+	char *zip = NULL;
+	int rc = 0;
+
+	if (p->ngroups > 0 &&
+	    (gw_keys_signers_for(ob->keys, r->sender, time(NULL), &signers,
+				 &nsigners, err) < 0 ||
+	     nsigners == 0)) {
+		char why[REASON_LEN];
+
+		/* Nothing can be signed: every recipient fails. */
+		snprintf(why, sizeof(why),
+			 "5.7.0 no usable signing certificate for %s",
+			 r->sender);
+		for (size_t i = 0; i < p->ngroups; i++)
+			for (size_t k = 0; k < p->groups[i].nrcpts; k++)
+				plan_fail(p, p->groups[i].rcpts[k], why);
+		for (size_t i = 0; i < p->ngroups; i++) {
+			free(p->groups[i].rcpts);
+			gw_smime_certs_free(p->groups[i].certs,
+					    p->groups[i].ncerts);
+		}
+		p->ngroups = 0;
+	}
+	if (p->ngroups > 0 && (rc = make_xdm(ob, r, &zip, err)) < 0) {
+		if (err->code != GW_ETRUST && err->code != GW_EPARSE)
+			goto out; /* may pass: leave it for the next round */
+		/* The stored documents are not what was accepted. */
+		for (size_t i = 0; i < p->ngroups; i++)
+			for (size_t k = 0; k < p->groups[i].nrcpts; k++)
+				plan_fail(p, p->groups[i].rcpts[k], err->msg);
+		p->ngroups = 0;
+	}
+	for (size_t i = 0; i < p->ngroups; i++) {
+		struct group *g = &p->groups[i];
+
+		if ((rc = make_message(ob, r, g, zip, signers, nsigners,
+				       &msgs[nmsgs].file, ids[nmsgs], err)) < 0)
+			goto out;
+		msgs[nmsgs].domain = g->domain;
+		msgs[nmsgs].message_id = ids[nmsgs];
+		msgs[nmsgs].mail_from = r->sender;
+		msgs[nmsgs].rcpts = g->rcpts;
+		msgs[nmsgs].nrcpts = g->nrcpts;
+		nmsgs++;
+	}
+	rc = gw_store_outbound_queue(ob->st, r->txid, msgs, nmsgs, p->fails,
+				     p->nfails, (long long)time(NULL),
+				     ob->cfg->queue_lifetime, err);
+	if (rc == 0) {
+		for (size_t i = 0; i < nmsgs; i++)
+			gw_log_info(r->txid, "queued %s for %s (%zu rcpt)",
+				    ids[i], msgs[i].domain, msgs[i].nrcpts);
+		for (size_t i = 0; i < p->nfails; i++)
+			gw_log_info(r->txid, "failed %s: %s",
+				    p->fails[i].address, p->fails[i].reason);
+	}
+out:
+	for (size_t i = 0; i < nmsgs; i++)
+		gw_spool_file_discard(msgs[i].file);
+	if (zip != NULL)
+		gw_xdm_remove(zip);
+	free(zip);
+	gw_smime_certs_free(signers, nsigners);
+	free(msgs);
+	free(ids);
+	return rc;
+}
+
+int
+gw_outbound_convert(struct gw_outbound *ob, const char *txid,
+		    struct gw_err *err)
+{
+	struct gw_store_record *r = NULL;
+	struct plan p = {0};
+	int rc;
+
+	if ((rc = gw_store_submission_get(ob->st, txid, &r, err)) < 0)
+		goto out;
+	if ((rc = make_plan(ob, r, &p, err)) < 0)
+		goto out;
+	rc = queue_plan(ob, r, &p, err);
+out:
+	plan_free(&p);
+	gw_store_record_free(r);
+	return rc;
+}
+
+int
+gw_outbound_convert_pending(struct gw_outbound *ob, size_t *n,
+			    struct gw_err *err)
+{
+	char **txids = NULL;
+	size_t nt = 0;
+	int rc;
+
+	*n = 0;
+	if ((rc = gw_store_pending(ob->st, BATCH, &txids, &nt, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < nt; i++) {
+		struct gw_err e;
+
+		if (gw_outbound_convert(ob, txids[i], &e) < 0 &&
+		    e.code != GW_EEXISTS)
+			gw_log_warn(txids[i], "conversion deferred: %s", e.msg);
+		else
+			(*n)++;
+	}
+	gw_store_txids_free(txids, nt);
+	return 0;
+}
+
+static void *
+convert_main(void *arg)
+{
+	struct gw_outbound *ob = arg;
+
+	pthread_mutex_lock(&ob->mu);
+	while (!ob->stopping) {
+		struct timespec until;
+		struct gw_err err;
+		size_t n = 0;
+
+		ob->kicked = false;
+		pthread_mutex_unlock(&ob->mu);
+		if (gw_outbound_convert_pending(ob, &n, &err) < 0)
+			gw_log_err(NULL, "outbound: %s", err.msg);
+		if (n > 0)
+			gw_deliver_kick(ob->dl);
+		pthread_mutex_lock(&ob->mu);
+		if (n == BATCH || ob->kicked || ob->stopping)
+			continue;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += TICK_S;
+		pthread_cond_timedwait(&ob->cv, &ob->mu, &until);
+	}
+	pthread_mutex_unlock(&ob->mu);
+	return NULL;
+}
+
+int
+gw_outbound_new(const struct gw_config *cfg, struct gw_store *st,
+		struct gw_keys *keys, struct gw_trust *trust, bool threads,
+		struct gw_outbound **out, struct gw_err *err)
+{
+	struct gw_outbound *ob = gw_xcalloc(1, sizeof(*ob));
+	struct gw_certdisc_opts co = {.cache_ttl = CACHE_TTL,
+				      .cache_max = CACHE_MAX,
+				      .check = gw_certdisc_check_trust,
+				      .check_arg = trust};
+	struct gw_buf tmp;
+	int rc;
+
+	*out = NULL;
+	ob->cfg = cfg;
+	ob->st = st;
+	ob->keys = keys;
+	pthread_mutex_init(&ob->mu, NULL);
+	pthread_cond_init(&ob->cv, NULL);
+	gw_buf_init(&tmp, 4096);
+	gw_buf_printf(&tmp, "%s/tmp", gw_spool_dir(gw_store_spool(st)));
+	ob->tmpdir = gw_buf_take(&tmp);
+	if ((rc = gw_certdisc_new(&co, &ob->cd, err)) < 0 ||
+	    (rc = gw_certdisc_add_backend(ob->cd, &gw_certdisc_local_ops, keys,
+					  err)) < 0)
+		goto out;
+	if (threads) {
+		if ((rc = gw_deliver_start(cfg, st, &ob->dl, err)) < 0)
+			goto out;
+		if (cfg->delivery_workers > 0) {
+			if (pthread_create(&ob->th, NULL, convert_main, ob) !=
+			    0) {
+				rc = gw_err_set(err, GW_ETEMP, "4.3.0",
+						"outbound: cannot start");
+				goto out;
+			}
+			ob->thread_running = true;
+		}
+	}
+	*out = ob;
+	ob = NULL;
+	rc = 0;
+out:
+	gw_outbound_free(ob);
+	return rc;
+}
+
+void
+gw_outbound_kick(struct gw_outbound *ob)
+{
+	if (ob == NULL)
+		return;
+	pthread_mutex_lock(&ob->mu);
+	ob->kicked = true;
+	pthread_cond_signal(&ob->cv);
+	pthread_mutex_unlock(&ob->mu);
+}
+
+void
+gw_outbound_free(struct gw_outbound *ob)
+{
+	if (ob == NULL)
+		return;
+	if (ob->thread_running) {
+		pthread_mutex_lock(&ob->mu);
+		ob->stopping = true;
+		pthread_cond_signal(&ob->cv);
+		pthread_mutex_unlock(&ob->mu);
+		pthread_join(ob->th, NULL);
+	}
+	gw_deliver_stop(ob->dl);
+	gw_certdisc_free(ob->cd);
+	pthread_mutex_destroy(&ob->mu);
+	pthread_cond_destroy(&ob->cv);
+	free(ob->tmpdir);
+	free(ob);
+}

@@ -1,0 +1,75 @@
+/*
+ * NAME
+ *	outbound - accepted XDR submissions become queued Direct messages
+ * SUMMARY
+ *	The outbound pipeline: for each submission the store holds as
+ *	"accepted", find the recipients' certificates (certdisc + trust),
+ *	build the XDM package from the stored metadata and documents, the
+ *	MIME message per destination domain, sign it with the sender's
+ *	keys and encrypt it to every valid certificate of that domain's
+ *	recipients, then queue one message per domain in one transaction
+ *	(store) and wake the delivery threads (deliver). Recipients that
+ *	cannot be served are failed with the reason.
+ *	Also answers, while an ITI-41 request is open, whether the sender
+ *	can sign and each recipient can be served (issue 3 item 7).
+ * DESCRIPTION
+ *	A conversion either queues everything or nothing: a failure that
+ *	may pass (a temporary certificate lookup, the disk) leaves the
+ *	submission "accepted" for the next round; a permanent one (no
+ *	signing key, documents that no longer match their hash) fails every
+ *	recipient with the reason. Temporary files (the XDM package) live
+ *	in <spool>/tmp and are removed on every path; message files are
+ *	spool files adopted by the store in the queueing transaction.
+ * STANDARDS
+ *	Direct Applicability Statement 1.x, XDR and XDM for Direct
+ *	Messaging (SPEC.md 1, 3.3, 5), ITI-32.
+ */
+#ifndef GW_OUTBOUND_H
+#define GW_OUTBOUND_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "err.h"
+#include "keys.h"
+#include "store.h"
+#include "trust.h"
+
+struct gw_outbound;
+
+/*
+ * Set up certificate discovery over keys and trust (both borrowed, they
+ * must outlive the pipeline); with threads, also start the converter
+ * thread and cfg->delivery_workers delivery threads.
+ */
+int gw_outbound_new(const struct gw_config *cfg, struct gw_store *st,
+		    struct gw_keys *keys, struct gw_trust *trust, bool threads,
+		    struct gw_outbound **out, struct gw_err *err);
+/* Stop the threads and free; accepts NULL. */
+void gw_outbound_free(struct gw_outbound *ob);
+/* A new submission was accepted: convert soon. */
+void gw_outbound_kick(struct gw_outbound *ob);
+
+/* Convert one accepted submission now (the converter's unit of work). */
+int gw_outbound_convert(struct gw_outbound *ob, const char *txid,
+			struct gw_err *err);
+/* Convert everything waiting; *n is how many were handled. */
+int gw_outbound_convert_pending(struct gw_outbound *ob, size_t *n,
+				struct gw_err *err);
+
+/*
+ * Can sender sign now? 0, or GW_ETRUST / GW_ENOTFOUND with the reason
+ * in err.
+ */
+int gw_outbound_check_sender(struct gw_outbound *ob, const char *sender,
+			     struct gw_err *err);
+/*
+ * Can address be served for sender now? 0; GW_ENOTFOUND when it is
+ * malformed or no certificate is published (XDS UnknownRecipient);
+ * GW_ETRUST or GW_ETEMP when certificates exist but none is usable now
+ * (UnavailableRecipient). The reason is in err.
+ */
+int gw_outbound_check_recipient(struct gw_outbound *ob, const char *sender,
+				const char *address, struct gw_err *err);
+
+#endif

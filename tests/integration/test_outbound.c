@@ -1,0 +1,269 @@
+/*
+ * Integration, end to end through the daemon: an ITI-41 submission
+ * becomes a signed and encrypted Direct message with an XDM package,
+ * delivered over SMTP; the openssl command opens it with the
+ * recipient's key and verifies it against the sender's anchor, and the
+ * XDM passes the structural check. Recipients that cannot be served
+ * are reported in the RegistryResponse (UnknownRecipient /
+ * UnavailableRecipient). A daemon killed with SIGKILL while the relay is
+ * down delivers after a restart, once.
+ */
+#include "harness.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "itest.h"
+#include "smtpsink.h"
+#include "xdm.h"
+
+#define CCD "ccda/hl7-ccda-2.1/C-CDA_R2-1_CCD.xml"
+
+static char dpki[512];
+
+static const char *
+direct_pki(void)
+{
+	char cmd[700];
+
+	if (dpki[0] == '\0') {
+		snprintf(dpki, sizeof(dpki), "%s/direct", gw_test_tmpdir());
+		snprintf(cmd, sizeof(cmd), "sh certs/mkdirect.sh %s", dpki);
+		if (gw_run(cmd, NULL) != 0)
+			dpki[0] = '\0';
+	}
+	return dpki;
+}
+
+/* Import our key, doc-b's certificate and (if anchor) anchor-b. */
+static bool
+provision(const struct gw_daemon *d, const char *anchor)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cat %s/ehr-a.crt %s/ehr-a.key >%s/ehr-a.pem && "
+		 "%s cert import -c %s %s/ehr-a.pem && "
+		 "%s cert import -c %s %s/doc-b.crt",
+		 direct_pki(), direct_pki(), d->dir, gw_dxgw(), d->conf, d->dir,
+		 gw_dxgw(), d->conf, direct_pki());
+	if (gw_run(cmd, NULL) != 0)
+		return false;
+	if (anchor == NULL)
+		return true;
+	snprintf(cmd, sizeof(cmd), "%s anchor add -c %s direct-a.example %s/%s",
+		 gw_dxgw(), d->conf, direct_pki(), anchor);
+	return gw_run(cmd, NULL) == 0;
+}
+
+/*
+ * A daemon whose keys live in its own directory: written config, then
+ * keys imported, then started.
+ */
+static bool
+start_with_keys(struct gw_daemon *d, const char *extra, const char *anchor)
+{
+	char conf[1024];
+	FILE *f;
+
+	snprintf(conf, sizeof(conf),
+		 "recipient_check = sync\ndelivery_workers = 1\n"
+		 "smtp_tls = none\nretry_min = 1s\nretry_max = 2s\n%s",
+		 extra);
+	if (!gw_daemon_start(d, conf))
+		return false;
+	gw_daemon_stop(d);
+	f = fopen(d->conf, "a");
+	if (f == NULL)
+		return false;
+	fprintf(f, "keys_dir = %s/keys\n", d->dir);
+	fclose(f);
+	return provision(d, anchor) && gw_daemon_restart(d);
+}
+
+static int
+submit(const struct gw_daemon *d, const char *to, char **out)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s submit --url %s --limited --from ehr@direct-a.example "
+		 "%s --timeout 10 %s/%s",
+		 gw_dxgw(), d->url, to, gw_test_corpus(), CCD);
+	return gw_run(cmd, out);
+}
+
+static bool
+wait_count(struct gw_sink *s, int n)
+{
+	for (int i = 0; i < 300; i++) {
+		if (gw_sink_count(s) >= n)
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+static bool
+write_file(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	bool ok = f != NULL && fwrite(p, 1, n, f) == n;
+
+	if (f != NULL && fclose(f) != 0)
+		ok = false;
+	return ok;
+}
+
+/* Pull the base64 body of the application/zip part out into zip. */
+static bool
+extract_zip(const char *content_path, const char *zip)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof(cmd),
+		 "awk '/^Content-Type: application\\/zip/ {z=1} "
+		 "z && /^\\r?$/ {b=1; next} "
+		 "b && /^--/ {exit} b {print}' %s | tr -d '\\r' | "
+		 "openssl base64 -d >%s",
+		 content_path, zip);
+	return gw_run(cmd, NULL) == 0;
+}
+
+GW_TEST(outbound_end_to_end_with_openssl_and_xdm_check)
+{
+	struct gw_sink_script sc = {.greet = 220,
+				    .pipelining = true,
+				    .size_max = -1,
+				    .mail = 250,
+				    .data = 354,
+				    .dot = 250};
+	const struct gw_sink_conn *c;
+	struct gw_xdm_report rep;
+	struct gw_daemon d;
+	struct gw_sink *s;
+	struct gw_err e;
+	char extra[128], eml[600], signd[600], content[600], zip[600];
+	char cmd[8192];
+	char *out = NULL;
+
+	REQUIRE(direct_pki()[0] != '\0');
+	REQUIRE((s = gw_sink_start(&sc, 1, NULL, NULL)) != NULL);
+	snprintf(extra, sizeof(extra), "relay_host = 127.0.0.1:%d\n",
+		 gw_sink_port(s));
+	REQUIRE(start_with_keys(&d, extra, "anchor-b.pem"));
+
+	/* One recipient can be served, one has no certificate anywhere. */
+	CHECK_INT(submit(&d,
+			 "--to doc@direct-b.example "
+			 "--to nobody@direct-c.example",
+			 &out),
+		  0);
+	CHECK(out != NULL && gw_str_has(out, "status: Success"));
+	CHECK(out != NULL && gw_str_has(out, "Warning: UnknownRecipient at "
+					     "nobody@direct-c.example"));
+	free(out);
+	out = NULL;
+
+	REQUIRE(wait_count(s, 1));
+	REQUIRE((c = gw_sink_conn(s, 0)) != NULL);
+	CHECK_STR(c->mail_from, "<ehr@direct-a.example>");
+	CHECK_INT(c->nrcpt, 1);
+	CHECK_STR(c->rcpts[0], "<doc@direct-b.example>");
+	REQUIRE(c->data != NULL);
+	/* Outer headers: routing only, the Subject stays inside. */
+	CHECK(gw_str_has(c->data, "Content-Type: application/pkcs7-mime;"));
+	CHECK(!gw_str_has(c->data, "Subject:"));
+	snprintf(eml, sizeof(eml), "%s/msg.eml", d.dir);
+	snprintf(signd, sizeof(signd), "%s/msg.signed", d.dir);
+	snprintf(content, sizeof(content), "%s/msg.content", d.dir);
+	snprintf(zip, sizeof(zip), "%s/msg.zip", d.dir);
+	REQUIRE(write_file(eml, c->data, c->data_len));
+
+	/* The independent S/MIME implementation opens and verifies it. */
+	snprintf(cmd, sizeof(cmd),
+		 "openssl cms -decrypt -in %s -recip %s/doc-b.crt "
+		 "-inkey %s/doc-b.key -out %s && "
+		 "openssl cms -verify -in %s -CAfile %s/anchor-a.pem -out %s",
+		 eml, direct_pki(), direct_pki(), signd, signd, direct_pki(),
+		 content);
+	CHECK_INT(gw_run(cmd, &out), 0);
+	free(out);
+	out = NULL;
+	snprintf(cmd, sizeof(cmd),
+		 "grep -c 'Subject: XDM/1.0/DDM' %s && "
+		 "grep -c '^Content-Type: message/rfc822' %s && "
+		 "grep -c 'micalg=sha-256' %s",
+		 content, content, signd);
+	CHECK_INT(gw_run(cmd, NULL), 0);
+
+	/* The XDM inside, by the NIST decoder's rules. */
+	REQUIRE(extract_zip(content, zip));
+	CHECK_INT(gw_xdm_check(zip, NULL, &rep, &e), 0);
+	CHECK_INT(rep.ndocs, 1);
+	gw_daemon_stop(&d);
+	gw_sink_stop(s);
+}
+
+GW_TEST(outbound_recipients_refused_at_submission)
+{
+	struct gw_daemon d;
+	char *out = NULL;
+
+	REQUIRE(direct_pki()[0] != '\0');
+	/* anchor-a only: doc-b's certificate does not chain to it. */
+	REQUIRE(
+	    start_with_keys(&d, "relay_host = 127.0.0.1:9\n", "anchor-a.pem"));
+	CHECK(submit(&d, "--to doc@direct-b.example", &out) != 0);
+	CHECK(out != NULL && gw_str_has(out, "status: Failure"));
+	CHECK(out != NULL && gw_str_has(out, "Error: UnavailableRecipient at "
+					     "doc@direct-b.example"));
+	free(out);
+	out = NULL;
+	/* Nobody at all can be served: an Error, not a Warning. */
+	CHECK(submit(&d, "--to nobody@direct-c.example", &out) != 0);
+	CHECK(out != NULL && gw_str_has(out, "Error: UnknownRecipient at "
+					     "nobody@direct-c.example"));
+	free(out);
+	gw_daemon_stop(&d);
+}
+
+GW_TEST(outbound_sigkill_while_relay_down_then_delivered_once)
+{
+	struct gw_sink_script sc = {.greet = 220,
+				    .pipelining = true,
+				    .size_max = -1,
+				    .mail = 250,
+				    .data = 354,
+				    .dot = 250};
+	struct gw_sink *s;
+	struct gw_daemon d;
+	char extra[128];
+	char *out = NULL;
+	int port, st = 0;
+
+	REQUIRE(direct_pki()[0] != '\0');
+	/* Learn a free port, then leave it closed: the relay is down. */
+	REQUIRE((s = gw_sink_start(&sc, 1, NULL, NULL)) != NULL);
+	port = gw_sink_port(s);
+	gw_sink_stop(s);
+	snprintf(extra, sizeof(extra), "relay_host = 127.0.0.1:%d\n", port);
+	REQUIRE(start_with_keys(&d, extra, "anchor-b.pem"));
+	CHECK_INT(submit(&d, "--to doc@direct-b.example", &out), 0);
+	free(out);
+	usleep(1500000); /* converted, and at least one failed attempt */
+	kill(d.pid, SIGKILL);
+	waitpid(d.pid, &st, 0);
+	d.pid = 0;
+	/* The relay comes back on the same port; so does the daemon. */
+	REQUIRE((s = gw_sink_start_on(port, &sc, 1, NULL, NULL)) != NULL);
+	REQUIRE(gw_daemon_restart(&d));
+	CHECK(wait_count(s, 1));
+	usleep(1500000); /* any duplicate would arrive by now */
+	CHECK_INT(gw_sink_count(s), 1);
+	gw_daemon_stop(&d);
+	gw_sink_stop(s);
+}
