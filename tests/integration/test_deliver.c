@@ -210,10 +210,16 @@ GW_TEST(deliver_550_for_one_recipient)
 	CHECK(rcpt_is(&fx, 0, "failed"));
 	CHECK(rcpt_is(&fx, 1, "sent"));
 	REQUIRE(gw_store_submission_get(fx.st, fx.txid, &r, &e) == 0);
+	REQUIRE(r->nrecipients == 2);
+	CHECK(r->recipients[0].reason != NULL &&
+	      strstr(r->recipients[0].reason, "550 5.1.1 no such user") !=
+		  NULL);
 	gw_store_record_free(r);
 	/* Nothing is retried. */
 	CHECK_INT(gw_deliver_run(&fx.cfg, fx.st, 999999, &done, &e), 0);
 	CHECK_INT(done, 0);
+	for (int i = 0; i < 50 && gw_sink_count(s) < 1; i++)
+		usleep(20000);
 	CHECK_INT(gw_sink_count(s), 1);
 	teardown(&fx);
 	gw_sink_stop(s);
@@ -272,6 +278,33 @@ GW_TEST(deliver_tls_required_not_offered_defers)
 			      "direct-b.example opportunistic", &e) == 0);
 	CHECK_INT(gw_deliver_run(&fx.cfg, fx.st, 7100, &done, &e), 0);
 	CHECK(rcpt_is(&fx, 0, "sent"));
+	teardown(&fx);
+	gw_sink_stop(s);
+}
+
+GW_TEST(deliver_451_after_data_then_success)
+{
+	static const char *const rc1[] = {"doc@direct-b.example"};
+	struct gw_sink_script later = ok_script(), ok = ok_script();
+	struct gw_sink_script all[2];
+	struct fixture fx;
+	struct gw_sink *s;
+	struct gw_err e;
+	int done = 0;
+
+	later.dot = 451; /* the server took the data, then said "later" */
+	all[0] = later;
+	all[1] = ok;
+	REQUIRE((s = gw_sink_start(all, 2, NULL, NULL)) != NULL);
+	REQUIRE(setup(&fx, "d451", rc1, 1, 3000, 86400, relay_of(s)));
+	CHECK_INT(gw_deliver_run(&fx.cfg, fx.st, 3000, &done, &e), 0);
+	CHECK(rcpt_is(&fx, 0, "queued"));
+	CHECK_INT(gw_deliver_run(&fx.cfg, fx.st, 3100, &done, &e), 0);
+	CHECK_INT(done, 1);
+	CHECK(rcpt_is(&fx, 0, "sent"));
+	for (int i = 0; i < 50 && gw_sink_count(s) < 2; i++)
+		usleep(20000);
+	CHECK_INT(gw_sink_count(s), 2);
 	teardown(&fx);
 	gw_sink_stop(s);
 }
