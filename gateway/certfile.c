@@ -34,20 +34,6 @@
 
 #define PASS_MAX 1024
 
-static int
-ossl_err(struct gw_err *err, int code, const char *what)
-{
-	char b[200];
-	unsigned long e = ERR_peek_last_error();
-
-	if (e != 0)
-		ERR_error_string_n(e, b, sizeof(b));
-	else
-		snprintf(b, sizeof(b), "no detail");
-	ERR_clear_error();
-	return gw_err_set(err, code, "5.7.0", "%s: %s", what, b);
-}
-
 /* Read at most max bytes of path into b. */
 static int
 slurp(const char *path, size_t max, struct gw_buf *b, struct gw_err *err)
@@ -170,11 +156,11 @@ read_pem(const struct gw_buf *b, const char *pass, STACK_OF(X509) * certs,
 		*key =
 		    PEM_read_bio_PrivateKey(bio, NULL, pem_pass, (void *)pass);
 		if (*key == NULL) {
-			rc = ossl_err(err, GW_EPARSE,
-				      pass == NULL
-					  ? "private key (encrypted? give a "
-					    "password file)"
-					  : "private key");
+			rc = gw_smime_ossl_err(
+			    err, GW_EPARSE, "5.7.0",
+			    pass == NULL ? "private key (encrypted? give a "
+					   "password file)"
+					 : "private key");
 			goto out;
 		}
 	}
@@ -204,7 +190,7 @@ read_p12(PKCS12 *p12, const char *pass, STACK_OF(X509) * certs, EVP_PKEY **key,
 		goto out;
 	}
 	if (PKCS12_parse(p12, pass, key, &x, &ca) != 1) {
-		rc = ossl_err(err, GW_EPARSE, "PKCS#12");
+		rc = gw_smime_ossl_err(err, GW_EPARSE, "5.7.0", "PKCS#12");
 		goto out;
 	}
 	if (x != NULL) {
@@ -241,8 +227,9 @@ read_der(const struct gw_buf *b, const char *pass, STACK_OF(X509) * certs,
 	x = d2i_X509(NULL, &p, (long)b->len);
 	if (x == NULL || p != (const unsigned char *)b->data + b->len) {
 		X509_free(x);
-		return ossl_err(err, GW_EPARSE,
-				"neither PEM, PKCS#12 nor a DER certificate");
+		return gw_smime_ossl_err(
+		    err, GW_EPARSE, "5.7.0",
+		    "neither PEM, PKCS#12 nor a DER certificate");
 	}
 	if (!sk_X509_push(certs, x)) {
 		X509_free(x);
@@ -432,7 +419,7 @@ gw_certfile_write(const char *dir, const struct gw_smime_cert *c, bool with_key,
 	}
 	pem = pem_text(c, with_key);
 	if (pem == NULL || (len = BIO_get_mem_data(pem, &p)) <= 0) {
-		rc = ossl_err(err, GW_ERROR, "PEM encoding");
+		rc = gw_smime_ossl_err(err, GW_ERROR, "5.7.0", "PEM encoding");
 		goto out;
 	}
 	if ((rc = write_tmp(tmp, p, (size_t)len, err)) != 0)

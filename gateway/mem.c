@@ -69,3 +69,15 @@ gw_wipe(void *p, size_t len)
 	while (len--)
 		*v++ = 0;
 }
+
+char *
+gw_xpath_join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p = gw_xmalloc(la + 1 + lb + 1);
+
+	memcpy(p, a, la);
+	p[la] = '/';
+	memcpy(p + la + 1, b, lb + 1);
+	return p;
+}

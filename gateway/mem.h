@@ -15,6 +15,8 @@ void *gw_xmalloc(size_t n);
 void *gw_xcalloc(size_t nmemb, size_t size);
 void *gw_xrealloc(void *p, size_t n);
 char *gw_xstrdup(const char *s);
+/* "a/b" in new memory. */
+char *gw_xpath_join(const char *a, const char *b);
 /* Copy len bytes of p and add a NUL. */
 char *gw_xstrndup(const char *p, size_t len);
 /* Overwrite len bytes in a way the compiler cannot drop. */

@@ -45,9 +45,10 @@ struct gw_smime_cert {
 	atomic_int refs;
 };
 
-/* Record the newest OpenSSL error after what. */
-static int
-ossl_err(struct gw_err *err, int code, const char *what)
+/* Record the newest OpenSSL error after what (see smime_int.h). */
+int
+gw_smime_ossl_err(struct gw_err *err, int code, const char *status,
+		  const char *what)
 {
 	char b[256];
 	unsigned long e = ERR_peek_last_error();
@@ -57,8 +58,17 @@ ossl_err(struct gw_err *err, int code, const char *what)
 	else
 		snprintf(b, sizeof(b), "no detail");
 	ERR_clear_error();
-	return gw_err_set(err, code, code == GW_EPARSE ? "5.7.5" : "4.7.0",
-			  "smime: %s: %s", what, b);
+	return gw_err_set(err, code, status, "%s: %s", what, b);
+}
+
+static int
+ossl_err(struct gw_err *err, int code, const char *what)
+{
+	char w[200];
+
+	snprintf(w, sizeof(w), "smime: %s", what);
+	return gw_smime_ossl_err(err, code,
+				 code == GW_EPARSE ? "5.7.5" : "4.7.0", w);
 }
 
 static X509 *

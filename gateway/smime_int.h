@@ -30,4 +30,12 @@ struct x509_st *gw_smime_cert_x509(const struct gw_smime_cert *c);
 struct evp_pkey_st *gw_smime_cert_pkey(const struct gw_smime_cert *c);
 struct stack_st_X509 *gw_smime_cert_chain(const struct gw_smime_cert *c);
 
+struct gw_err;
+/*
+ * Record OpenSSL's newest error as "what: <OpenSSL's words>" with code
+ * and status, and clear OpenSSL's error queue. Returns code.
+ */
+int gw_smime_ossl_err(struct gw_err *err, int code, const char *status,
+		      const char *what);
+
 #endif

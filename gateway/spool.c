@@ -76,18 +76,6 @@ struct gw_spool_file {
 
 #define SPOOL_WBUF 65536
 
-static char *
-path_join(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *p = gw_xmalloc(la + 1 + lb + 1);
-
-	memcpy(p, a, la);
-	p[la] = '/';
-	memcpy(p + la + 1, b, lb + 1);
-	return p;
-}
-
 /* Record errno e as a temporary failure of op; ENOSPC gets 4.3.1. */
 static int
 io_err(struct gw_err *err, int e, const char *op, const char *what)
@@ -188,8 +176,8 @@ gw_spool_new(const char *dir, struct gw_spool **out, struct gw_err *err)
 		goto out;
 	}
 	sp->dir = gw_xstrdup(abs);
-	sp->tmp = path_join(sp->dir, "tmp");
-	sp->doc = path_join(sp->dir, "doc");
+	sp->tmp = gw_xpath_join(sp->dir, "tmp");
+	sp->doc = gw_xpath_join(sp->dir, "doc");
 	if ((rc = mkdir_p(sp->tmp, err)) < 0 ||
 	    (rc = mkdir_p(sp->doc, err)) < 0)
 		goto out;
@@ -251,7 +239,7 @@ gw_spool_file_new(struct gw_spool *sp, struct gw_spool_file **out,
 	f->fd = -1;
 	gw_id_uuid_time(f->name);
 	set_rel(f, "tmp");
-	f->path = path_join(sp->tmp, f->name);
+	f->path = gw_xpath_join(sp->tmp, f->name);
 	f->md = EVP_MD_CTX_new();
 	if (f->md == NULL || EVP_DigestInit_ex(f->md, EVP_sha1(), NULL) != 1) {
 		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "spool: SHA-1 init");
@@ -513,7 +501,7 @@ gw_spool_file_adopt(struct gw_spool_file *f, struct gw_err *err)
 				f->rel);
 		goto out;
 	}
-	to = path_join(f->sp->doc, f->name);
+	to = gw_xpath_join(f->sp->doc, f->name);
 	if (rename(f->path, to) != 0) {
 		rc = io_err(err, errno, "rename", f->rel);
 		goto out;
@@ -539,7 +527,7 @@ gw_spool_file_unadopt(struct gw_spool_file *f, struct gw_err *err)
 		rc = 0;
 		goto out;
 	}
-	to = path_join(f->sp->tmp, f->name);
+	to = gw_xpath_join(f->sp->tmp, f->name);
 	if (rename(f->path, to) != 0) {
 		/* The sweep at the next open removes it from doc/. */
 		rc = io_err(err, errno, "rename back", f->rel);

@@ -96,18 +96,6 @@ gw_xdm_suffix(const char *mime_type)
 	return "BIN";
 }
 
-static char *
-path_join(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *p = gw_xmalloc(la + 1 + lb + 1);
-
-	memcpy(p, a, la);
-	p[la] = '/';
-	memcpy(p + la + 1, b, lb + 1);
-	return p;
-}
-
 static int
 io_err(struct gw_err *err, int e, const char *op, const char *what)
 {
@@ -193,7 +181,7 @@ stage_doc(const char *dir, const char *name, const struct gw_xdm_doc *doc,
 	  struct gw_err *err)
 {
 	struct gw_digest *md = gw_digest_sha1_new();
-	char *to = path_join(dir, name);
+	char *to = gw_xpath_join(dir, name);
 	char *buf = gw_xmalloc(CHUNK);
 	char hex[41];
 	uint64_t n = 0;
@@ -404,7 +392,7 @@ write_zip(const char *dir, const char *zip_path, const struct texts *t,
 			  t->metadata_len, NULL, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < ndocs; i++) {
-		char *file = path_join(dir, names[i]);
+		char *file = gw_xpath_join(dir, names[i]);
 
 		if (snprintf(entry, sizeof(entry), GW_XDM_SUBSET "/%s",
 			     names[i]) < 0)
@@ -483,7 +471,7 @@ out:
 
 		if (names[i][0] == '\0')
 			continue;
-		f = path_join(dir, names[i]);
+		f = gw_xpath_join(dir, names[i]);
 		unlink(f);
 		free(f);
 	}
@@ -513,14 +501,14 @@ gw_xdm_build(const struct gw_xdm_input *in, const char *tmpdir,
 				GW_XDM_MAX_DOCS);
 		goto out;
 	}
-	dir = path_join(tmpdir, "xdm.XXXXXX");
+	dir = gw_xpath_join(tmpdir, "xdm.XXXXXX");
 	if (mkdtemp(dir) == NULL) {
 		rc = io_err(err, errno, "mkdtemp", dir);
 		free(dir);
 		dir = NULL;
 		goto out;
 	}
-	zip_path = path_join(dir, GW_XDM_ZIP_NAME);
+	zip_path = gw_xpath_join(dir, GW_XDM_ZIP_NAME);
 	if ((rc = build_in(in, dir, zip_path, err)) < 0)
 		goto out;
 	*zip_path_out = zip_path;

@@ -21,16 +21,7 @@
 static const char *
 pki(void)
 {
-	static char dir[512];
-	char cmd[2048];
-
-	if (dir[0] == '\0') {
-		snprintf(dir, sizeof(dir), "%s/direct-pki", gw_test_tmpdir());
-		snprintf(cmd, sizeof(cmd), "sh certs/mkdirect.sh %s", dir);
-		if (gw_run(cmd, NULL) != 0)
-			dir[0] = '\0';
-	}
-	return dir;
+	return gw_test_pki("mkdirect.sh");
 }
 
 struct env {

@@ -18,17 +18,7 @@
 static const char *
 pki(void)
 {
-	static char dir[512];
-	char cmd[700];
-
-	if (dir[0] == '\0') {
-		snprintf(dir, sizeof(dir), "%s/direct-pki-mime",
-			 gw_test_tmpdir());
-		snprintf(cmd, sizeof(cmd), "sh certs/mkdirect.sh %s", dir);
-		if (gw_run(cmd, NULL) != 0)
-			dir[0] = '\0';
-	}
-	return dir;
+	return gw_test_pki("mkdirect.sh");
 }
 
 static struct gw_smime_cert *

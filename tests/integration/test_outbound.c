@@ -22,20 +22,10 @@
 
 #define CCD "ccda/hl7-ccda-2.1/C-CDA_R2-1_CCD.xml"
 
-static char dpki[512];
-
 static const char *
 direct_pki(void)
 {
-	char cmd[700];
-
-	if (dpki[0] == '\0') {
-		snprintf(dpki, sizeof(dpki), "%s/direct", gw_test_tmpdir());
-		snprintf(cmd, sizeof(cmd), "sh certs/mkdirect.sh %s", dpki);
-		if (gw_run(cmd, NULL) != 0)
-			dpki[0] = '\0';
-	}
-	return dpki;
+	return gw_test_pki("mkdirect.sh");
 }
 
 /* Import our key, doc-b's certificate and (if anchor) anchor-b. */

@@ -18,16 +18,7 @@
 static const char *
 pki(void)
 {
-	static char dir[512];
-	char cmd[700];
-
-	if (dir[0] == '\0') {
-		snprintf(dir, sizeof(dir), "%s/pki", gw_test_tmpdir());
-		snprintf(cmd, sizeof(cmd), "sh certs/mkpki.sh %s", dir);
-		if (gw_run(cmd, NULL) != 0)
-			dir[0] = '\0';
-	}
-	return dir;
+	return gw_test_pki("mkpki.sh");
 }
 
 /* A message with a leading-dot line and a bare LF line end. */

@@ -438,3 +438,19 @@ gw_http_exchange(int fd, const void *req, size_t len, struct gw_http_resp *resp)
 	free(buf);
 	return resp->status != 0;
 }
+
+const char *
+gw_test_pki(const char *script)
+{
+	static char tls[512], direct[512];
+	char *dir = strcmp(script, "mkdirect.sh") == 0 ? direct : tls;
+	char cmd[700];
+
+	if (dir[0] == '\0') {
+		snprintf(dir, 512, "%s/pki", gw_test_tmpdir());
+		snprintf(cmd, sizeof(cmd), "sh certs/%s %s", script, dir);
+		if (gw_run(cmd, NULL) != 0)
+			dir[0] = '\0';
+	}
+	return dir;
+}

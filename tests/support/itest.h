@@ -75,6 +75,12 @@ char *gw_mtom_build(const char *envelope, const struct gw_mtom_part *parts,
 char *gw_str_replace(const char *s, const char *from, const char *to);
 /* True if hay contains needle. */
 bool gw_str_has(const char *hay, const char *needle);
+/*
+ * A PKI made once per test process by certs/<script> ("mkpki.sh" for
+ * TLS, "mkdirect.sh" for Direct): its directory, or "" if the script
+ * failed.
+ */
+const char *gw_test_pki(const char *script);
 /* Run a shell command, capture stdout+stderr (malloc'ed) and the status. */
 int gw_run(const char *cmd, char **out);
 
