@@ -85,6 +85,7 @@ CCD=${GW_CORPUS:-../shared/corpus}/ccda/hl7-ccda-2.1/C-CDA_R2-1_CCD.xml
 PKI=build/direct-pki
 O=$PWD/$R/outbound
 sh certs/mkdirect.sh "$PKI"
+rm -rf "$O"
 mkdir -p "$O/payloads"
 build/bench/outbench payloads "$O/payloads" "$CCD"
 
