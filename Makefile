@@ -96,6 +96,10 @@ $(B)/bench/loadgen: $(B)/bobj/loadgen.o $(LIB) $(GENOBJ)
 	@mkdir -p $(@D)
 	$(LINK)
 
+$(B)/bench/outbench: $(B)/bobj/outbench.o $(LIB) $(GENOBJ)
+	@mkdir -p $(@D)
+	$(LINK)
+
 $(B)/bench/baresrv: $(B)/bobj/baresrv.o $(GENOBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

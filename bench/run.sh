@@ -1,12 +1,14 @@
 #!/bin/sh
-# make bench: dxgw against a bare gSOAP server on loopback.
+# make bench: dxgw against a bare gSOAP server on loopback, then the
+# outbound pipeline against OpenSSL (last section).
 # For 10 KB, 100 KB and 1 MB documents with 1, 4 and 16 concurrent
 # keep-alive clients: submissions per second, median and p99 latency;
 # the ratio dxgw / bare; and dxgw's peak RSS (VmHWM). dxgw runs with its
 # durable commit (SQLite WAL + fsync, spool fsync) in build/bench-run.
 set -eu
 cd "$(dirname "$0")/.."
-make -s build/dxgw build/bench/loadgen build/bench/baresrv build/bench/syncfloor
+make -s build/dxgw build/bench/loadgen build/bench/baresrv build/bench/syncfloor \
+    build/bench/outbench
 R=build/bench-run
 rm -rf "$R"
 mkdir -p "$R"
@@ -72,3 +74,42 @@ done
 echo "dxgw peak RSS (VmHWM): $(grep VmHWM /proc/$DXGW/status | awk '{print $2, $3}')"
 echo "bare peak RSS (VmHWM): $(grep VmHWM /proc/$BARE/status | awk '{print $2, $3}')"
 echo "submissions stored: $(sqlite3 "$R/dxgw.db" 'select count(*) from submissions')"
+
+# The outbound pipeline (issue 3 item 9): accepted submission -> signed,
+# encrypted message committed in the queue, in process (bench/outbench.c),
+# next to an in-process OpenSSL CMS sign+encrypt loop on the same bytes
+# and keys (the ceiling) and the openssl cms command line (timed here).
+# OUTBENCH_SCALE multiplies the message counts (default 1).
+kill $DXGW $BARE 2>/dev/null || true
+CCD=${GW_CORPUS:-../shared/corpus}/ccda/hl7-ccda-2.1/C-CDA_R2-1_CCD.xml
+PKI=build/direct-pki
+O=$PWD/$R/outbound
+sh certs/mkdirect.sh "$PKI"
+rm -rf "$O"
+mkdir -p "$O/payloads"
+build/bench/outbench payloads "$O/payloads" "$CCD"
+
+cli_rate() { # size iterations -> messages per second
+	t0=$(date +%s.%N)
+	i=0
+	while [ $i -lt "$2" ]; do
+		openssl cms -sign -binary -md sha256 -signer "$PKI/ehr-a.crt" \
+		    -inkey "$PKI/ehr-a.key" -in "$O/payloads/doc-$1.xml" |
+		    openssl cms -encrypt -binary -aes128 -out /dev/null \
+		    "$PKI/doc-b.crt"
+		i=$((i + 1))
+	done
+	t1=$(date +%s.%N)
+	awk -v n="$2" -v a="$t0" -v b="$t1" 'BEGIN { printf("%.1f", n / (b - a)) }'
+}
+
+echo
+echo "outbound: accepted submission -> signed, encrypted message in the queue"
+C10=$(cli_rate 10240 40)
+C100=$(cli_rate 102400 40)
+C1M=$(cli_rate 1048576 20)
+build/bench/outbench run "$O/run" "$PWD/$PKI" "$CCD" "${OUTBENCH_SCALE:-1}" \
+    "$C10" "$C100" "$C1M"
+echo "  ceiling: in-process CMS sign (detached, SHA-256) then encrypt"
+echo "  (AES-128-CBC, one RecipientInfo) of the same bytes, same keys;"
+echo "  cli: openssl cms -sign | openssl cms -encrypt, single stream."

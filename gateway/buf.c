@@ -58,6 +58,12 @@ reserve(struct gw_buf *b, size_t extra)
 }
 
 int
+gw_buf_reserve(struct gw_buf *b, size_t extra)
+{
+	return reserve(b, extra) < 0 ? GW_ELIMIT : 0;
+}
+
+int
 gw_buf_append(struct gw_buf *b, const void *p, size_t len)
 {
 	if (reserve(b, len) < 0)

@@ -27,6 +27,8 @@ void gw_buf_dispose(struct gw_buf *b);
 void gw_buf_reset(struct gw_buf *b);
 /* Append; GW_ELIMIT if the maximum would be passed (nothing appended). */
 int gw_buf_append(struct gw_buf *b, const void *p, size_t len);
+/* Make room for extra more bytes now (one allocation); GW_ELIMIT. */
+int gw_buf_reserve(struct gw_buf *b, size_t extra);
 int gw_buf_puts(struct gw_buf *b, const char *s);
 int gw_buf_printf(struct gw_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -24,6 +24,7 @@
 #include "outbound.h"
 #include "route.h"
 #include "log.h"
+#include "mem.h"
 #include "store.h"
 #include "trust.h"
 #include "xdrsrv.h"
@@ -106,6 +107,7 @@ cmd_serve(int argc, char **argv)
 	if (load_config(path, &cfg) != 0)
 		goto out;
 	gw_log_setup((enum gw_log_level)cfg.log_level, cfg.log_syslog);
+	gw_mem_tune();
 	if (load_keys(&cfg, &keys, &trust) != 0)
 		goto out;
 	if (gw_store_open(cfg.store, cfg.spool_dir, &store, &err) != 0) {

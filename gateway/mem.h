@@ -21,5 +21,11 @@ char *gw_xpath_join(const char *a, const char *b);
 char *gw_xstrndup(const char *p, size_t len);
 /* Overwrite len bytes in a way the compiler cannot drop. */
 void gw_wipe(void *p, size_t len);
+/*
+ * Process start-up, before threads: keep freed memory in malloc's
+ * arenas instead of handing it back to the kernel after every message
+ * (see mem.c). Not thread-safe.
+ */
+void gw_mem_tune(void);
 
 #endif

@@ -1,0 +1,632 @@
+/*
+ * NAME
+ *	outbench - outbound pipeline throughput for make bench
+ * SUMMARY
+ *	outbench payloads DIR CCD
+ *	    writes DIR/doc-<size>.xml for 10 KB, 100 KB and 1 MB: C-CDA-like
+ *	    documents made from CCD (its header and recordTarget, then its
+ *	    body sections repeated, a comment of CCD text to fill up) that
+ *	    are well-formed XML of exactly that many bytes.
+ *	outbench run DIR PKI CCD SCALE [CLI10 CLI100 CLI1M]
+ *	    with a fresh store and keys_dir under DIR (keys from
+ *	    certs/mkdirect.sh in PKI: ehr-a signs for ehr@direct-a.example,
+ *	    doc-b is doc@direct-b.example, anchor-b is trusted for
+ *	    direct-a.example), stores accepted submissions of one document
+ *	    each and times gw_outbound_convert() over them with 1 and 2
+ *	    threads: messages per second from accepted submission to a
+ *	    signed, encrypted message committed in the queue. Next to it the
+ *	    ceiling: an in-process OpenSSL CMS loop that signs (detached,
+ *	    SHA-256) and then encrypts (AES-128-CBC, one RecipientInfo, DER)
+ *	    the same document bytes with the same keys, 1 and 2 threads.
+ *	    CLI10.. are the messages per second of the openssl cms
+ *	    command-line pipeline measured by bench/run.sh (0: not
+ *	    measured). SCALE multiplies the message counts. Prints one
+ *	    table with the ratios dxgw/ceiling and dxgw/cli.
+ *	    Everything runs with gw_mem_tune() as dxgw serve does; that
+ *	    speeds the ceiling up too (2-4 times for 100 KB and 1 MB: the
+ *	    CMS memory BIOs stop page-faulting), so the ratios are against
+ *	    the best the minimal loop does here. cpu ms/msg is the
+ *	    converter threads' CPU time per message; the rest of the wall
+ *	    time is waiting for the queue's durable commit.
+ *	    OUTBENCH_SIZE=<bytes> runs one size only (for profiling).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "config.h"
+#include "digest.h"
+#include "err.h"
+#include "id.h"
+#include "keys.h"
+#include "log.h"
+#include "mem.h"
+#include "outbound.h"
+#include "spool.h"
+#include "store.h"
+#include "trust.h"
+#include "xdsbuild.h"
+
+#define NSIZES 3
+#define SENDER "ehr@direct-a.example"
+#define RCPT   "doc@direct-b.example"
+#define TAIL   "\n</structuredBody>\n</component>\n</ClinicalDocument>\n"
+
+static const size_t sizes[NSIZES] = {10240, 102400, 1048576};
+/* Messages per run at SCALE 1 (per thread count). */
+static const int counts[NSIZES] = {600, 300, 40};
+
+static void
+die(const char *what, const char *detail)
+{
+	fprintf(stderr, "outbench: %s: %s\n", what, detail);
+	exit(2);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = NULL;
+	long n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0)
+		die("read", path);
+	p = malloc((size_t)n + 1);
+	if (p == NULL || fread(p, 1, (size_t)n, f) != (size_t)n)
+		die("read", path);
+	p[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+static void
+spit(const char *path, const void *p, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL || fwrite(p, 1, len, f) != len || fclose(f) != 0)
+		die("write", path);
+}
+
+static char *
+path2(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = malloc(n);
+
+	if (p == NULL || snprintf(p, n, "%s/%s", a, b) < 0)
+		die("path", b);
+	return p;
+}
+
+/* --- the documents ------------------------------------------------------ */
+
+/* The end of the element that starts at s with open tag tag (nesting). */
+static const char *
+element_end(const char *s, const char *tag)
+{
+	char open[64], close[64];
+	const char *p = s + 1;
+	int depth = 1;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	while (depth > 0) {
+		const char *o = strstr(p, open), *c = strstr(p, close);
+
+		if (c == NULL)
+			return NULL;
+		if (o != NULL && o < c) {
+			depth++;
+			p = o + 1;
+		} else {
+			depth--;
+			p = c + strlen(close);
+		}
+	}
+	return p;
+}
+
+/*
+ * A document of exactly size bytes: the CCD's prologue, header and
+ * recordTarget, a structuredBody of its sections repeated in order, and
+ * an XML comment of CCD text (with '-' replaced) filling the rest.
+ */
+static char *
+make_doc(const char *ccd, size_t size)
+{
+	const char *rt = strstr(ccd, "</recordTarget>");
+	const char *body = strstr(ccd, "<structuredBody>");
+	const char *sec, *filler = NULL;
+	char *d = malloc(size + 1);
+	size_t n, tail = strlen(TAIL);
+	static const char head[] = "\n<component>\n<structuredBody>\n";
+
+	if (rt == NULL || body == NULL || d == NULL)
+		die("CCD", "no recordTarget or structuredBody");
+	rt += strlen("</recordTarget>");
+	n = (size_t)(rt - ccd);
+	if (n + sizeof(head) + tail + 16 > size)
+		die("CCD", "header larger than the document size");
+	memcpy(d, ccd, n);
+	memcpy(d + n, head, sizeof(head) - 1);
+	n += sizeof(head) - 1;
+	sec = strstr(body, "<component>");
+	for (;;) {
+		const char *e =
+		    sec != NULL ? element_end(sec, "component") : NULL;
+
+		if (e == NULL) { /* past the last section: start over */
+			sec = strstr(body, "<component>");
+			continue;
+		}
+		if (n + (size_t)(e - sec) + 1 + tail + 16 > size) {
+			filler = sec;
+			break;
+		}
+		memcpy(d + n, sec, (size_t)(e - sec));
+		n += (size_t)(e - sec);
+		d[n++] = '\n';
+		sec = strstr(e, "<component>");
+		if (sec != NULL && body != NULL &&
+		    sec > strstr(body, "</structuredBody>"))
+			sec = NULL;
+	}
+	memcpy(d + n, "<!--", 4);
+	n += 4;
+	while (n < size - tail - 3) {
+		char c = *filler != '\0' ? *filler++ : ' ';
+
+		d[n++] = c == '-' ? '_' : c;
+	}
+	memcpy(d + n, "-->", 3);
+	n += 3;
+	memcpy(d + n, TAIL, tail);
+	n += tail;
+	d[n] = '\0';
+	return d;
+}
+
+static int
+cmd_payloads(const char *dir, const char *ccdpath)
+{
+	size_t len;
+	char *ccd = slurp(ccdpath, &len);
+
+	for (int i = 0; i < NSIZES; i++) {
+		char name[64], *p, *doc = make_doc(ccd, sizes[i]);
+
+		snprintf(name, sizeof(name), "doc-%zu.xml", sizes[i]);
+		p = path2(dir, name);
+		spit(p, doc, sizes[i]);
+		free(p);
+		free(doc);
+	}
+	free(ccd);
+	return 0;
+}
+
+/* --- the gateway -------------------------------------------------------- */
+
+struct env {
+	struct gw_config cfg;
+	struct gw_store *st;
+	struct gw_keys *keys;
+	struct gw_trust *trust;
+	struct gw_outbound *ob;
+};
+
+static void
+env_open(struct env *v, const char *dir, const char *pki)
+{
+	char *kd = path2(dir, "keys"), *own = path2(dir, "ehr-a.pem");
+	char *crt = path2(pki, "ehr-a.crt"), *key = path2(pki, "ehr-a.key");
+	char *docb = path2(pki, "doc-b.crt"), *anc = path2(pki, "anchor-b.pem");
+	char *db = malloc(strlen(dir) + 32), *spool = path2(dir, "spool");
+	char fp[GW_SMIME_FP_LEN], fps[4][GW_SMIME_FP_LEN];
+	enum gw_keys_kind kind;
+	size_t n, ca, ka;
+	char *c = slurp(crt, &ca), *k = slurp(key, &ka);
+	struct gw_err e;
+	FILE *f;
+
+	snprintf(db, strlen(dir) + 32, "sqlite:%s/dxgw.db", dir);
+	f = fopen(own, "wb");
+	if (f == NULL || fwrite(c, 1, ca, f) != ca ||
+	    fwrite(k, 1, ka, f) != ka || fclose(f) != 0)
+		die("write", own);
+	if (gw_keys_import(kd, own, NULL, fp, &kind, &e) < 0 ||
+	    gw_keys_import(kd, docb, NULL, fp, &kind, &e) < 0 ||
+	    gw_trust_anchor_add(kd, "direct-a.example", anc, fps, 4, &n, &e) <
+		0 ||
+	    gw_keys_open(kd, &v->keys, &e) < 0 ||
+	    gw_trust_open(kd, &v->trust, &e) < 0)
+		die("keys", e.msg);
+	gw_config_defaults(&v->cfg);
+	if (gw_config_set(&v->cfg, "hostname", "dxgw.bench.test", &e) < 0 ||
+	    gw_store_open(db, spool, &v->st, &e) < 0 ||
+	    gw_outbound_new(&v->cfg, v->st, v->keys, v->trust, false, &v->ob,
+			    &e) < 0)
+		die("open", e.msg);
+	free(c);
+	free(k);
+	free(kd);
+	free(own);
+	free(crt);
+	free(key);
+	free(docb);
+	free(anc);
+	free(db);
+	free(spool);
+}
+
+static void
+env_close(struct env *v)
+{
+	gw_outbound_free(v->ob);
+	gw_store_close(v->st);
+	gw_trust_free(v->trust);
+	gw_keys_free(v->keys);
+	gw_config_dispose(&v->cfg);
+}
+
+/* The SubmitObjectsRequest an XDR client sends for doc (limited). */
+static void
+metadata(const char *doc, size_t len, struct gw_buf *md)
+{
+	static const char *to[] = {RCPT};
+	struct gw_xdsbuild_doc d = {0};
+	struct gw_xdsbuild b = {0};
+	struct gw_err e;
+	char sha[41];
+
+	gw_digest_sha1_hex(doc, len, sha);
+	d.id = "Document01";
+	d.mime_type = "text/xml";
+	d.size = len;
+	d.sha1 = sha;
+	d.unique_id = "2.25.1234567890";
+	d.title = "Continuity of Care Document";
+	d.creation_time = "20240115150000";
+	b.limited = true;
+	b.source_id = "2.25.99";
+	b.author_telecom = "^^Internet^" SENDER;
+	b.intended_recipients = to;
+	b.nintended = 1;
+	b.docs = &d;
+	b.ndocs = 1;
+	gw_buf_init(md, 1 << 20);
+	if (gw_xdsbuild_submission(&b, md, &e) != 0)
+		die("metadata", e.msg);
+}
+
+struct filler {
+	pthread_t th;
+	struct env *v;
+	const char *doc;
+	size_t len;
+	const struct gw_buf *md;
+	char (*txids)[GW_STORE_TXID_LEN];
+	int n;
+};
+
+/* Accept f->n submissions (as xdrsrv does after an ITI-41). */
+static void *
+fill_main(void *arg)
+{
+	static const char *const rcpts[] = {RCPT};
+	struct filler *f = arg;
+
+	for (int i = 0; i < f->n; i++) {
+		struct gw_spool_file *file = NULL;
+		char msgid[GW_ID_UUID_LEN + 9];
+		struct gw_store_doc d = {.entry_id = "Document01",
+					 .unique_id = "2.25.1234567890",
+					 .mime_type = "text/xml"};
+		struct gw_store_submission s = {
+		    .client = "CN=bench",
+		    .peer = "127.0.0.1",
+		    .message_id = msgid,
+		    .ss_unique_id = "2.25.98",
+		    .sender = SENDER,
+		    .recipients = rcpts,
+		    .nrecipients = 1,
+		    .docs = &d,
+		    .ndocs = 1,
+		    .metadata = f->md->data,
+		    .metadata_len = f->md->len,
+		    .metadata_level = "minimal",
+		};
+		char uuid[GW_ID_UUID_LEN];
+		struct gw_err e;
+
+		gw_id_uuid(uuid);
+		snprintf(msgid, sizeof(msgid), "urn:uuid:%s", uuid);
+		if (gw_spool_file_new(gw_store_spool(f->v->st), &file, &e) <
+			0 ||
+		    gw_spool_file_write(file, f->doc, f->len, &e) < 0 ||
+		    gw_spool_file_finish(file, &e) < 0)
+			die("spool", e.msg);
+		d.file = file;
+		if (gw_store_submission_accept(f->v->st, &s, f->txids[i], &e) <
+		    0)
+			die("accept", e.msg);
+	}
+	return NULL;
+}
+
+/* n accepted submissions of doc; txids in out. Four writers, one commit. */
+static void
+fill(struct env *v, const char *doc, size_t len, int n,
+     char (*out)[GW_STORE_TXID_LEN])
+{
+	struct filler f[4];
+	struct gw_buf md;
+	int at = 0;
+
+	metadata(doc, len, &md);
+	for (int i = 0; i < 4; i++) {
+		int k = n / 4 + (i < n % 4);
+
+		f[i] = (struct filler){.v = v,
+				       .doc = doc,
+				       .len = len,
+				       .md = &md,
+				       .txids = out + at,
+				       .n = k};
+		at += k;
+		pthread_create(&f[i].th, NULL, fill_main, &f[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(f[i].th, NULL);
+	gw_buf_dispose(&md);
+}
+
+struct conv {
+	pthread_t th;
+	double cpu; /* seconds this thread ran */
+	struct gw_outbound *ob;
+	char (*txids)[GW_STORE_TXID_LEN];
+	int n;
+};
+
+static void *
+conv_main(void *arg)
+{
+	struct conv *c = arg;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	for (int i = 0; i < c->n; i++) {
+		struct gw_err e;
+
+		if (gw_outbound_convert(c->ob, c->txids[i], &e) < 0)
+			die("convert", e.msg);
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	c->cpu = (double)(t1.tv_sec - t0.tv_sec) +
+		 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return NULL;
+}
+
+/* Convert n submissions with nth threads; messages per second. */
+static double
+time_convert(struct env *v, char (*txids)[GW_STORE_TXID_LEN], int n, int nth,
+	     double *cpu_ms)
+{
+	struct conv c[2];
+	double t0 = now_s();
+	int at = 0;
+
+	for (int i = 0; i < nth; i++) {
+		int k = n / nth + (i < n % nth);
+
+		c[i] = (struct conv){.ob = v->ob, .txids = txids + at, .n = k};
+		at += k;
+		pthread_create(&c[i].th, NULL, conv_main, &c[i]);
+	}
+	*cpu_ms = 0;
+	for (int i = 0; i < nth; i++) {
+		pthread_join(c[i].th, NULL);
+		*cpu_ms += c[i].cpu * 1e3 / n;
+	}
+	return n / (now_s() - t0);
+}
+
+/* --- the ceiling: CMS sign then encrypt, in process --------------------- */
+
+struct ceil {
+	pthread_t th;
+	X509 *scert, *rcert;
+	EVP_PKEY *skey;
+	const char *doc;
+	size_t len;
+	int n;
+};
+
+/*
+ * Sign the document (detached, SHA-256), then encrypt the document
+ * followed by the DER SignedData (what a multipart/signed carries,
+ * without its MIME text) and DER-encode the EnvelopedData: the least
+ * work any S/MIME sign-then-encrypt of these bytes can do.
+ */
+static void *
+ceil_main(void *arg)
+{
+	const unsigned int flags = CMS_DETACHED | CMS_BINARY;
+	struct ceil *c = arg;
+	STACK_OF(X509) *rc = sk_X509_new_null();
+	unsigned char *plain = malloc(c->len + 65536);
+
+	sk_X509_push(rc, c->rcert);
+	for (int i = 0; i < c->n; i++) {
+		BIO *in = BIO_new_mem_buf(c->doc, (int)c->len), *pin = NULL;
+		CMS_ContentInfo *s, *e = NULL;
+		unsigned char *sig = NULL, *der = NULL;
+		int slen = -1, dlen = -1;
+
+		s = CMS_sign(c->scert, c->skey, NULL, in, flags);
+		if (s != NULL)
+			slen = i2d_CMS_ContentInfo(s, &sig);
+		if (slen > 0 && slen <= 65536) {
+			memcpy(plain, c->doc, c->len);
+			memcpy(plain + c->len, sig, (size_t)slen);
+			pin = BIO_new_mem_buf(plain, (int)c->len + slen);
+			e = CMS_encrypt(rc, pin, EVP_aes_128_cbc(), CMS_BINARY);
+		}
+		if (e != NULL)
+			dlen = i2d_CMS_ContentInfo(e, &der);
+		if (dlen <= 0) {
+			ERR_print_errors_fp(stderr);
+			die("ceiling", "CMS failed");
+		}
+		OPENSSL_free(sig);
+		OPENSSL_free(der);
+		CMS_ContentInfo_free(s);
+		CMS_ContentInfo_free(e);
+		BIO_free(in);
+		BIO_free(pin);
+	}
+	free(plain);
+	sk_X509_free(rc);
+	return NULL;
+}
+
+static X509 *
+pem_cert(const char *pki, const char *name)
+{
+	char *p = path2(pki, name);
+	FILE *f = fopen(p, "r");
+	X509 *x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+
+	if (x == NULL)
+		die("read", p);
+	fclose(f);
+	free(p);
+	return x;
+}
+
+static double
+time_ceiling(const char *pki, const char *doc, size_t len, int n, int nth)
+{
+	X509 *sc = pem_cert(pki, "ehr-a.crt"), *rc = pem_cert(pki, "doc-b.crt");
+	char *kp = path2(pki, "ehr-a.key");
+	FILE *f = fopen(kp, "r");
+	EVP_PKEY *k =
+	    f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	struct ceil c[2];
+	double t0, r;
+
+	if (k == NULL)
+		die("read", kp);
+	fclose(f);
+	t0 = now_s();
+	for (int i = 0; i < nth; i++) {
+		c[i] = (struct ceil){.scert = sc,
+				     .rcert = rc,
+				     .skey = k,
+				     .doc = doc,
+				     .len = len,
+				     .n = n / nth};
+		pthread_create(&c[i].th, NULL, ceil_main, &c[i]);
+	}
+	for (int i = 0; i < nth; i++)
+		pthread_join(c[i].th, NULL);
+	r = (n / nth) * nth / (now_s() - t0);
+	X509_free(sc);
+	X509_free(rc);
+	EVP_PKEY_free(k);
+	free(kp);
+	return r;
+}
+
+static int
+cmd_run(const char *dir, const char *pki, const char *ccdpath, double scale,
+	const double *cli)
+{
+	struct env v;
+	size_t len;
+	char *ccd = slurp(ccdpath, &len);
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		die("mkdir", dir);
+	gw_log_setup(GW_LOG_WARN, 0);
+	gw_mem_tune(); /* as dxgw serve does */
+	env_open(&v, dir, pki);
+	printf("%-8s %-7s | %-10s | %-11s | %-13s | %-9s | %-12s | %s\n",
+	       "size", "threads", "dxgw msg/s", "cpu ms/msg", "ceiling msg/s",
+	       "cli msg/s", "dxgw/ceiling", "dxgw/cli");
+	for (int i = 0; i < NSIZES; i++) {
+		const char *only = getenv("OUTBENCH_SIZE");
+		char *doc;
+		int n = (int)(counts[i] * scale);
+		char(*txids)[GW_STORE_TXID_LEN];
+
+		if (only != NULL && strtoul(only, NULL, 10) != sizes[i])
+			continue;
+		if (n < 4)
+			n = 4;
+		doc = make_doc(ccd, sizes[i]);
+		txids = calloc((size_t)n, sizeof(*txids));
+		for (int nth = 1; nth <= 2; nth++) {
+			double d, c, cpu;
+
+			fill(&v, doc, sizes[i], n, txids);
+			d = time_convert(&v, txids, n, nth, &cpu);
+			c = time_ceiling(pki, doc, sizes[i], n, nth);
+			printf(
+			    "%-8zu %-7d | %10.1f | %11.2f | %13.1f | %9.1f | "
+			    "%12.2f | %.1f\n",
+			    sizes[i], nth, d, cpu, c, cli[i], d / c,
+			    cli[i] > 0 ? d / cli[i] : 0.0);
+			fflush(stdout);
+		}
+		free(txids);
+		free(doc);
+	}
+	env_close(&v);
+	free(ccd);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	double cli[NSIZES] = {0, 0, 0};
+
+	if (argc == 4 && strcmp(argv[1], "payloads") == 0)
+		return cmd_payloads(argv[2], argv[3]);
+	if ((argc == 6 || argc == 9) && strcmp(argv[1], "run") == 0) {
+		for (int i = 0; argc == 9 && i < NSIZES; i++)
+			cli[i] = strtod(argv[6 + i], NULL);
+		return cmd_run(argv[2], argv[3], argv[4], strtod(argv[5], NULL),
+			       cli);
+	}
+	fprintf(stderr, "usage: outbench payloads DIR CCD\n"
+			"       outbench run DIR PKI CCD SCALE "
+			"[CLI10 CLI100 CLI1M]\n");
+	return 2;
+}
