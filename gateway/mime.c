@@ -212,7 +212,7 @@ check_input(const struct gw_mime_direct *m, struct gw_err *err)
 				  "mime: attachment name must be 1-%d of "
 				  "A-Z a-z 0-9 . - _, not starting with '.'",
 				  MAX_NAME);
-	if (m->zip_path == NULL)
+	if (m->zip_path == NULL && m->zip_data == NULL)
 		return gw_err_set(err, GW_EPARSE, "5.6.0", "mime: no zip file");
 	return 0;
 }
@@ -307,12 +307,17 @@ make_note(const char *text)
 	return GMIME_OBJECT(tp);
 }
 
-/* The application/zip part over fd (GMime owns fd from here on). */
+/*
+ * The application/zip part over fd (GMime owns fd from here on), or over
+ * data[0..len) when fd < 0 (borrowed until the message is written).
+ */
 static GMimeObject *
-make_zip(int fd, const char *name)
+make_zip(int fd, const void *data, size_t len_data, const char *name)
 {
 	GMimePart *part = g_mime_part_new_with_type("application", "zip");
-	GMimeStream *st = g_mime_stream_fs_new(fd);
+	GMimeStream *st = fd >= 0 ? g_mime_stream_fs_new(fd)
+				  : g_mime_stream_mem_new_with_buffer(
+					(const char *)data, len_data);
 	GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(
 	    st, GMIME_CONTENT_ENCODING_DEFAULT);
 	size_t len = strlen(name);
@@ -459,7 +464,9 @@ gw_mime_build_direct(const struct gw_mime_direct *m, struct gw_buf *signable,
 				"mime: date out of range");
 		goto out;
 	}
-	if ((fd = open_zip(m->zip_path, &zsize, err)) < 0) {
+	if (m->zip_data != NULL)
+		zsize = (off_t)m->zip_len;
+	else if ((fd = open_zip(m->zip_path, &zsize, err)) < 0) {
 		rc = fd;
 		goto out;
 	}
@@ -479,7 +486,7 @@ gw_mime_build_direct(const struct gw_mime_direct *m, struct gw_buf *signable,
 	msg = make_headers(m, date, message_id);
 	mixed = g_mime_multipart_new_with_subtype("mixed");
 	note = make_note(m->text);
-	zip = make_zip(fd, m->zip_name);
+	zip = make_zip(fd, m->zip_data, m->zip_len, m->zip_name);
 	fd = -1;
 	g_mime_multipart_add(mixed, note);
 	g_mime_multipart_add(mixed, zip);
@@ -489,9 +496,9 @@ gw_mime_build_direct(const struct gw_mime_direct *m, struct gw_buf *signable,
 	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
 	mem = g_mime_stream_mem_new();
 	if (g_mime_object_write_to_stream(GMIME_OBJECT(msg), fo, mem) < 0) {
-		rc = gw_err_set(err, GW_ERROR, "4.3.0",
-				"mime: cannot read %s: %s", m->zip_path,
-				strerror(errno));
+		rc = gw_err_set(
+		    err, GW_ERROR, "4.3.0", "mime: cannot read %s: %s",
+		    m->zip_path ? m->zip_path : "the zip", strerror(errno));
 		goto out;
 	}
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));

@@ -56,8 +56,10 @@ struct gw_mime_direct {
 	int final_delivery;        /* ask for X-DIRECT-FINAL-DESTINATION... */
 	const char *in_reply_to;   /* "<id@domain>" or NULL */
 	const char *text;          /* UTF-8 note; NULL: a default one */
-	const char *zip_path;      /* the XDM zip, streamed */
-	const char *zip_name;      /* [A-Za-z0-9._-]; ".zip" added if absent */
+	const char *zip_path;      /* the XDM zip, streamed; or: */
+	const void *zip_data;      /* the XDM zip in memory (when not NULL) */
+	size_t zip_len;
+	const char *zip_name; /* [A-Za-z0-9._-]; ".zip" added if absent */
 	time_t date;
 };
 

@@ -41,7 +41,6 @@ struct gw_outbound {
 	struct gw_keys *keys;
 	struct gw_certdisc *cd;
 	struct gw_deliver *dl;
-	char *tmpdir;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool kicked, stopping;
@@ -230,7 +229,7 @@ zip_name(const char *wsa_id, char *out, size_t len)
 /* Build, sign, encrypt one domain's message into a new spool file. */
 static int
 make_message(struct gw_outbound *ob, const struct gw_store_record *r,
-	     const struct group *g, const char *zip,
+	     const struct group *g, const struct gw_buf *zip,
 	     struct gw_smime_cert *const *signers, size_t nsigners,
 	     struct gw_spool_file **file, char msgid[GW_MIME_MSGID_LEN],
 	     struct gw_err *err)
@@ -243,7 +242,8 @@ make_message(struct gw_outbound *ob, const struct gw_store_record *r,
 	    .in_reply_to = r->relates_to != NULL && r->relates_to[0] == '<'
 			       ? r->relates_to
 			       : NULL,
-	    .zip_path = zip,
+	    .zip_data = zip->data,
+	    .zip_len = zip->len,
 	    .date = time(NULL),
 	};
 	struct gw_buf signable, outer, signd, enc;
@@ -284,10 +284,10 @@ out:
 	return rc;
 }
 
-/* The XDM package of the record's documents, in ob->tmpdir. */
+/* The XDM package of the record's documents, in memory. */
 static int
-make_xdm(struct gw_outbound *ob, const struct gw_store_record *r, char **zip,
-	 struct gw_err *err)
+make_xdm(struct gw_outbound *ob, const struct gw_store_record *r,
+	 struct gw_buf *zip, struct gw_err *err)
 {
 	struct gw_xdm_doc *d = gw_xcalloc(r->ndocs + 1, sizeof(*d));
 	struct gw_xdm_input in = {
@@ -307,25 +307,60 @@ make_xdm(struct gw_outbound *ob, const struct gw_store_record *r, char **zip,
 		d[i].size = r->docs[i].size;
 		d[i].sha1 = r->docs[i].sha1;
 	}
-	rc = gw_xdm_build(&in, ob->tmpdir, zip, err);
+	rc = gw_xdm_build_mem(&in, zip, err);
 	free(d);
 	return rc;
 }
 
-/* Everything that can be served becomes one message per domain. */
-static int
-queue_plan(struct gw_outbound *ob, const struct gw_store_record *r,
-	   struct plan *p, struct gw_err *err)
+/* A converted submission, built but not yet queued. */
+struct prepared {
+	struct gw_store_record *r;
+	struct plan p;
+	struct gw_store_outmsg *msgs;
+	char (*ids)[GW_MIME_MSGID_LEN];
+	size_t nmsgs;
+};
+
+static void
+prepared_free(struct prepared *pp)
 {
+	for (size_t i = 0; i < pp->nmsgs; i++)
+		gw_spool_file_discard(pp->msgs[i].file);
+	free(pp->msgs);
+	free(pp->ids);
+	plan_free(&pp->p);
+	gw_store_record_free(pp->r);
+	memset(pp, 0, sizeof(*pp));
+}
+
+/* Every recipient of the plan's groups fails with why; no groups left. */
+static void
+fail_groups(struct plan *p, const char *why)
+{
+	for (size_t i = 0; i < p->ngroups; i++)
+		for (size_t k = 0; k < p->groups[i].nrcpts; k++)
+			plan_fail(p, p->groups[i].rcpts[k], why);
+	for (size_t i = 0; i < p->ngroups; i++) {
+		free(p->groups[i].rcpts);
+		gw_smime_certs_free(p->groups[i].certs, p->groups[i].ncerts);
+	}
+	p->ngroups = 0;
+}
+
+/* The messages of the plan: one per domain. */
+static int
+build_messages(struct gw_outbound *ob, struct prepared *pp, struct gw_err *err)
+{
+	const struct gw_store_record *r = pp->r;
+	struct plan *p = &pp->p;
 	struct gw_smime_cert **signers = NULL;
-	struct gw_store_outmsg *msgs =
-	    gw_xcalloc(p->ngroups + 1, sizeof(*msgs));
-	char(*ids)[GW_MIME_MSGID_LEN] =
-	    gw_xcalloc(p->ngroups + 1, sizeof(*ids));
-	size_t nsigners = 0, nmsgs = 0;
-	char *zip = NULL;
+	size_t nsigners = 0;
+	struct gw_buf zip;
 	int rc = 0;
 
+	gw_buf_init(&zip, (size_t)MSG_MAX);
+	pp->msgs = gw_xcalloc(p->ngroups + 1, sizeof(*pp->msgs));
+	pp->ids = gw_xcalloc(p->ngroups + 1, sizeof(*pp->ids));
 	if (p->ngroups > 0 &&
 	    (gw_keys_signers_for(ob->keys, r->sender, time(NULL), &signers,
 				 &nsigners, err) < 0 ||
@@ -336,78 +371,124 @@ queue_plan(struct gw_outbound *ob, const struct gw_store_record *r,
 		snprintf(why, sizeof(why),
 			 "5.7.0 no usable signing certificate for %s",
 			 r->sender);
-		for (size_t i = 0; i < p->ngroups; i++)
-			for (size_t k = 0; k < p->groups[i].nrcpts; k++)
-				plan_fail(p, p->groups[i].rcpts[k], why);
-		for (size_t i = 0; i < p->ngroups; i++) {
-			free(p->groups[i].rcpts);
-			gw_smime_certs_free(p->groups[i].certs,
-					    p->groups[i].ncerts);
-		}
-		p->ngroups = 0;
+		fail_groups(p, why);
 	}
 	if (p->ngroups > 0 && (rc = make_xdm(ob, r, &zip, err)) < 0) {
 		if (err->code != GW_ETRUST && err->code != GW_EPARSE)
 			goto out; /* may pass: leave it for the next round */
 		/* The stored documents are not what was accepted. */
-		for (size_t i = 0; i < p->ngroups; i++)
-			for (size_t k = 0; k < p->groups[i].nrcpts; k++)
-				plan_fail(p, p->groups[i].rcpts[k], err->msg);
-		p->ngroups = 0;
+		fail_groups(p, err->msg);
+		rc = 0;
 	}
 	for (size_t i = 0; i < p->ngroups; i++) {
 		struct group *g = &p->groups[i];
+		size_t k = pp->nmsgs;
 
-		if ((rc = make_message(ob, r, g, zip, signers, nsigners,
-				       &msgs[nmsgs].file, ids[nmsgs], err)) < 0)
+		if ((rc = make_message(ob, r, g, &zip, signers, nsigners,
+				       &pp->msgs[k].file, pp->ids[k], err)) < 0)
 			goto out;
-		msgs[nmsgs].domain = g->domain;
-		msgs[nmsgs].message_id = ids[nmsgs];
-		msgs[nmsgs].mail_from = r->sender;
-		msgs[nmsgs].rcpts = g->rcpts;
-		msgs[nmsgs].nrcpts = g->nrcpts;
-		nmsgs++;
-	}
-	rc = gw_store_outbound_queue(ob->st, r->txid, msgs, nmsgs, p->fails,
-				     p->nfails, (long long)time(NULL),
-				     ob->cfg->queue_lifetime, err);
-	if (rc == 0) {
-		for (size_t i = 0; i < nmsgs; i++)
-			gw_log_info(r->txid, "queued %s for %s (%zu rcpt)",
-				    ids[i], msgs[i].domain, msgs[i].nrcpts);
-		for (size_t i = 0; i < p->nfails; i++)
-			gw_log_info(r->txid, "failed %s: %s",
-				    p->fails[i].address, p->fails[i].reason);
+		pp->msgs[k].domain = g->domain;
+		pp->msgs[k].message_id = pp->ids[k];
+		pp->msgs[k].mail_from = r->sender;
+		pp->msgs[k].rcpts = g->rcpts;
+		pp->msgs[k].nrcpts = g->nrcpts;
+		pp->nmsgs++;
 	}
 out:
-	for (size_t i = 0; i < nmsgs; i++)
-		gw_spool_file_discard(msgs[i].file);
-	if (zip != NULL)
-		gw_xdm_remove(zip);
-	free(zip);
+	gw_buf_dispose(&zip);
 	gw_smime_certs_free(signers, nsigners);
-	free(msgs);
-	free(ids);
 	return rc;
+}
+
+/* Everything but queueing: the record, the plan and the messages. */
+static int
+prepare(struct gw_outbound *ob, const char *txid, struct prepared *pp,
+	struct gw_err *err)
+{
+	int rc;
+
+	memset(pp, 0, sizeof(*pp));
+	if ((rc = gw_store_submission_get(ob->st, txid, &pp->r, err)) < 0 ||
+	    (rc = make_plan(ob, pp->r, &pp->p, err)) < 0 ||
+	    (rc = build_messages(ob, pp, err)) < 0)
+		return rc;
+	return 0;
+}
+
+static void
+log_queued(const struct prepared *pp)
+{
+	for (size_t i = 0; i < pp->nmsgs; i++)
+		gw_log_info(pp->r->txid, "queued %s for %s (%zu rcpt)",
+			    pp->ids[i], pp->msgs[i].domain, pp->msgs[i].nrcpts);
+	for (size_t i = 0; i < pp->p.nfails; i++)
+		gw_log_info(pp->r->txid, "failed %s: %s",
+			    pp->p.fails[i].address, pp->p.fails[i].reason);
 }
 
 int
 gw_outbound_convert(struct gw_outbound *ob, const char *txid,
 		    struct gw_err *err)
 {
-	struct gw_store_record *r = NULL;
-	struct plan p = {0};
+	struct prepared pp;
 	int rc;
 
-	if ((rc = gw_store_submission_get(ob->st, txid, &r, err)) < 0)
-		goto out;
-	if ((rc = make_plan(ob, r, &p, err)) < 0)
-		goto out;
-	rc = queue_plan(ob, r, &p, err);
-out:
-	plan_free(&p);
-	gw_store_record_free(r);
+	if ((rc = prepare(ob, txid, &pp, err)) == 0 &&
+	    (rc = gw_store_outbound_queue(
+		 ob->st, txid, pp.msgs, pp.nmsgs, pp.p.fails, pp.p.nfails,
+		 (long long)time(NULL), ob->cfg->queue_lifetime, err)) == 0)
+		log_queued(&pp);
+	prepared_free(&pp);
 	return rc;
+}
+
+/*
+ * Prepare every waiting submission, then queue them together: they
+ * share the durable commits instead of waiting for the disk one by one.
+ */
+int
+gw_outbound_convert_many(struct gw_outbound *ob, char *const *txids, size_t nt,
+			 size_t *n)
+{
+	struct prepared *pp = NULL;
+	struct gw_store_outbatch *items = NULL;
+	size_t ni = 0;
+
+	*n = 0;
+	pp = gw_xcalloc(nt + 1, sizeof(*pp));
+	items = gw_xcalloc(nt + 1, sizeof(*items));
+	for (size_t i = 0; i < nt; i++) {
+		struct gw_err e;
+
+		if (prepare(ob, txids[i], &pp[ni], &e) < 0) {
+			gw_log_warn(txids[i], "conversion deferred: %s", e.msg);
+			prepared_free(&pp[ni]);
+			continue;
+		}
+		items[ni].txid = pp[ni].r->txid;
+		items[ni].msgs = pp[ni].msgs;
+		items[ni].nmsgs = pp[ni].nmsgs;
+		items[ni].fails = pp[ni].p.fails;
+		items[ni].nfails = pp[ni].p.nfails;
+		ni++;
+	}
+	if (ni > 0)
+		(void)gw_store_outbound_queue_many(
+		    ob->st, items, ni, (long long)time(NULL),
+		    ob->cfg->queue_lifetime, NULL);
+	for (size_t i = 0; i < ni; i++) {
+		if (items[i].rc == 0)
+			log_queued(&pp[i]);
+		else if (items[i].rc != GW_EEXISTS)
+			gw_log_warn(items[i].txid, "conversion deferred: %s",
+				    items[i].err.msg);
+		if (items[i].rc == 0 || items[i].rc == GW_EEXISTS)
+			(*n)++;
+		prepared_free(&pp[i]);
+	}
+	free(pp);
+	free(items);
+	return 0;
 }
 
 int
@@ -421,17 +502,9 @@ gw_outbound_convert_pending(struct gw_outbound *ob, size_t *n,
 	*n = 0;
 	if ((rc = gw_store_pending(ob->st, BATCH, &txids, &nt, err)) < 0)
 		return rc;
-	for (size_t i = 0; i < nt; i++) {
-		struct gw_err e;
-
-		if (gw_outbound_convert(ob, txids[i], &e) < 0 &&
-		    e.code != GW_EEXISTS)
-			gw_log_warn(txids[i], "conversion deferred: %s", e.msg);
-		else
-			(*n)++;
-	}
+	rc = gw_outbound_convert_many(ob, txids, nt, n);
 	gw_store_txids_free(txids, nt);
-	return 0;
+	return rc;
 }
 
 static void *
@@ -472,7 +545,6 @@ gw_outbound_new(const struct gw_config *cfg, struct gw_store *st,
 				      .cache_max = CACHE_MAX,
 				      .check = gw_certdisc_check_trust,
 				      .check_arg = trust};
-	struct gw_buf tmp;
 	int rc;
 
 	*out = NULL;
@@ -481,9 +553,6 @@ gw_outbound_new(const struct gw_config *cfg, struct gw_store *st,
 	ob->keys = keys;
 	pthread_mutex_init(&ob->mu, NULL);
 	pthread_cond_init(&ob->cv, NULL);
-	gw_buf_init(&tmp, 4096);
-	gw_buf_printf(&tmp, "%s/tmp", gw_spool_dir(gw_store_spool(st)));
-	ob->tmpdir = gw_buf_take(&tmp);
 	if ((rc = gw_certdisc_new(&co, &ob->cd, err)) < 0 ||
 	    (rc = gw_certdisc_add_backend(ob->cd, &gw_certdisc_local_ops, keys,
 					  err)) < 0)
@@ -536,6 +605,5 @@ gw_outbound_free(struct gw_outbound *ob)
 	gw_certdisc_free(ob->cd);
 	pthread_mutex_destroy(&ob->mu);
 	pthread_cond_destroy(&ob->cv);
-	free(ob->tmpdir);
 	free(ob);
 }

@@ -17,9 +17,9 @@
  *	may pass (a temporary certificate lookup, the disk) leaves the
  *	submission "accepted" for the next round; a permanent one (no
  *	signing key, documents that no longer match their hash) fails every
- *	recipient with the reason. Temporary files (the XDM package) live
- *	in <spool>/tmp and are removed on every path; message files are
- *	spool files adopted by the store in the queueing transaction.
+ *	recipient with the reason. The XDM package is built in memory (no
+ *	temporary file to clean up); message files are spool files adopted
+ *	by the store in the queueing transaction.
  * STANDARDS
  *	Direct Applicability Statement 1.x, XDR and XDM for Direct
  *	Messaging (SPEC.md 1, 3.3, 5), ITI-32.
@@ -53,7 +53,14 @@ void gw_outbound_kick(struct gw_outbound *ob);
 /* Convert one accepted submission now (the converter's unit of work). */
 int gw_outbound_convert(struct gw_outbound *ob, const char *txid,
 			struct gw_err *err);
-/* Convert everything waiting; *n is how many were handled. */
+/*
+ * Convert these submissions and queue them together (they share the
+ * durable commits); *n is how many are done. One that cannot be
+ * converted now is logged and left for later.
+ */
+int gw_outbound_convert_many(struct gw_outbound *ob, char *const *txids,
+			     size_t nt, size_t *n);
+/* Convert up to a batch of what is waiting; *n is how many were done. */
 int gw_outbound_convert_pending(struct gw_outbound *ob, size_t *n,
 				struct gw_err *err);
 

@@ -324,22 +324,21 @@ gw_store_txids_free(char **txids, size_t n)
 	free(txids);
 }
 
-int
-gw_store_outbound_queue(struct gw_store *st, const char *txid,
-			const struct gw_store_outmsg *msgs, size_t nmsgs,
-			const struct gw_store_rcpt_fail *fails, size_t nfails,
-			long long now, long lifetime_s, struct gw_err *err)
+/* Bounds of one converted submission. */
+static int
+check_outbatch(const struct gw_store_outbatch *b, long lifetime_s,
+	       struct gw_err *err)
 {
 	int rc;
 
-	if ((rc = check_str(txid, "txid", 1, err)) < 0)
+	if ((rc = check_str(b->txid, "txid", 1, err)) < 0)
 		return rc;
-	if (nmsgs > GW_STORE_RCPTS_MAX || nfails > GW_STORE_RCPTS_MAX ||
+	if (b->nmsgs > GW_STORE_RCPTS_MAX || b->nfails > GW_STORE_RCPTS_MAX ||
 	    lifetime_s <= 0)
 		return gw_err_set(err, GW_ELIMIT, "5.3.4",
 				  "store: bad outbound counts or lifetime");
-	for (size_t i = 0; i < nmsgs; i++) {
-		const struct gw_store_outmsg *m = &msgs[i];
+	for (size_t i = 0; i < b->nmsgs; i++) {
+		const struct gw_store_outmsg *m = &b->msgs[i];
 
 		if ((rc = check_str(m->domain, "domain", 1, err)) < 0 ||
 		    (rc = check_str(m->message_id, "message id", 1, err)) < 0 ||
@@ -356,13 +355,54 @@ gw_store_outbound_queue(struct gw_store *st, const char *txid,
 			    0)
 				return rc;
 	}
-	for (size_t i = 0; i < nfails; i++)
-		if ((rc = check_str(fails[i].address, "recipient", 1, err)) <
+	for (size_t i = 0; i < b->nfails; i++)
+		if ((rc = check_str(b->fails[i].address, "recipient", 1, err)) <
 			0 ||
-		    (rc = check_str(fails[i].reason, "reason", 1, err)) < 0)
+		    (rc = check_str(b->fails[i].reason, "reason", 1, err)) < 0)
 			return rc;
-	return st->ops->outbound_queue(st->be, txid, msgs, nmsgs, fails, nfails,
-				       now, lifetime_s, err);
+	return 0;
+}
+
+int
+gw_store_outbound_queue_many(struct gw_store *st,
+			     struct gw_store_outbatch *items, size_t n,
+			     long long now, long lifetime_s, struct gw_err *err)
+{
+	struct gw_store_outbatch **ok = gw_xcalloc(n + 1, sizeof(*ok));
+	size_t nok = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		items[i].rc =
+		    check_outbatch(&items[i], lifetime_s, &items[i].err);
+		if (items[i].rc == 0)
+			ok[nok++] = &items[i];
+	}
+	if (nok > 0)
+		st->ops->outbound_queue(st->be, ok, nok, now, lifetime_s);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (items[i].rc < 0) {
+			rc = items[i].rc;
+			if (err != NULL)
+				*err = items[i].err;
+		}
+	free(ok);
+	return rc;
+}
+
+int
+gw_store_outbound_queue(struct gw_store *st, const char *txid,
+			const struct gw_store_outmsg *msgs, size_t nmsgs,
+			const struct gw_store_rcpt_fail *fails, size_t nfails,
+			long long now, long lifetime_s, struct gw_err *err)
+{
+	struct gw_store_outbatch b = {.txid = txid,
+				      .msgs = msgs,
+				      .nmsgs = nmsgs,
+				      .fails = fails,
+				      .nfails = nfails};
+
+	return gw_store_outbound_queue_many(st, &b, 1, now, lifetime_s, err);
 }
 
 int

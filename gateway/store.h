@@ -252,6 +252,28 @@ int gw_store_outbound_queue(struct gw_store *st, const char *txid,
 			    const struct gw_store_rcpt_fail *fails,
 			    size_t nfails, long long now, long lifetime_s,
 			    struct gw_err *err);
+
+/* One converted submission, for gw_store_outbound_queue_many(). */
+struct gw_store_outbatch {
+	const char *txid;
+	const struct gw_store_outmsg *msgs;
+	size_t nmsgs;
+	const struct gw_store_rcpt_fail *fails;
+	size_t nfails;
+	int rc;            /* out: as gw_store_outbound_queue() */
+	struct gw_err err; /* out, when rc < 0 */
+};
+
+/*
+ * Queue several converted submissions together: each succeeds or fails
+ * alone (its rc and err), but they share the durable commits, so a
+ * converter does not wait for the disk once per submission. Returns 0
+ * when every item's rc is 0, else the first failing item's rc.
+ */
+int gw_store_outbound_queue_many(struct gw_store *st,
+				 struct gw_store_outbatch *items, size_t n,
+				 long long now, long lifetime_s,
+				 struct gw_err *err);
 /*
  * Claim up to max due jobs (their next attempt moves to now + lease_s
  * so nothing else takes them); *jobs is malloc'ed.
@@ -297,11 +319,9 @@ struct gw_store_ops {
 	void (*stats)(void *be, struct gw_store_stats *out);
 	int (*pending)(void *be, size_t max, char ***txids, size_t *n,
 		       struct gw_err *err);
-	int (*outbound_queue)(void *be, const char *txid,
-			      const struct gw_store_outmsg *msgs, size_t nmsgs,
-			      const struct gw_store_rcpt_fail *fails,
-			      size_t nfails, long long now, long lifetime_s,
-			      struct gw_err *err);
+	/* Fills every item's rc and err. */
+	void (*outbound_queue)(void *be, struct gw_store_outbatch *const *items,
+			       size_t n, long long now, long lifetime_s);
 	int (*jobs_claim)(void *be, long long now, long lease_s, size_t max,
 			  struct gw_store_job **jobs, size_t *n,
 			  struct gw_err *err);

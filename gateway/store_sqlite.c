@@ -708,38 +708,56 @@ writer_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Queue jobs and sleep until the writer has committed (or failed) every
+ * one: queued together, they usually share one transaction. Each job's
+ * rc and err say how it went.
+ */
+static void
+submit_many(struct sqlite_be *be, struct job **jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = jobs[i];
+
+		gw_err_clear(&j->err);
+		j->rc = 0;
+		j->done = false;
+		j->next = NULL;
+		pthread_cond_init(&j->cv, NULL);
+	}
+	pthread_mutex_lock(&be->qlock);
+	if (be->stopping || !be->running) {
+		for (size_t i = 0; i < n; i++) {
+			jobs[i]->rc = gw_err_set(&jobs[i]->err, GW_ETEMP,
+						 "4.3.0", "store: closing");
+			jobs[i]->done = true;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			if (be->tail != NULL)
+				be->tail->next = jobs[i];
+			else
+				be->head = jobs[i];
+			be->tail = jobs[i];
+		}
+		pthread_cond_signal(&be->wake);
+	}
+	for (size_t i = 0; i < n; i++)
+		while (!jobs[i]->done)
+			pthread_cond_wait(&jobs[i]->cv, &be->qlock);
+	pthread_mutex_unlock(&be->qlock);
+	for (size_t i = 0; i < n; i++)
+		pthread_cond_destroy(&jobs[i]->cv);
+}
+
 /* Queue a job and sleep until the writer has committed (or failed) it. */
 static int
 submit(struct sqlite_be *be, struct job *j, struct gw_err *err)
 {
-	int rc = -1;
-
-	gw_err_clear(&j->err);
-	j->rc = 0;
-	j->done = false;
-	j->next = NULL;
-	pthread_cond_init(&j->cv, NULL);
-	pthread_mutex_lock(&be->qlock);
-	if (be->stopping || !be->running) {
-		pthread_mutex_unlock(&be->qlock);
-		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "store: closing");
-		goto out;
-	}
-	if (be->tail != NULL)
-		be->tail->next = j;
-	else
-		be->head = j;
-	be->tail = j;
-	pthread_cond_signal(&be->wake);
-	while (!j->done)
-		pthread_cond_wait(&j->cv, &be->qlock);
-	pthread_mutex_unlock(&be->qlock);
-	rc = j->rc;
-	if (rc < 0 && err != NULL)
+	submit_many(be, &j, 1);
+	if (j->rc < 0 && err != NULL)
 		*err = j->err;
-out:
-	pthread_cond_destroy(&j->cv);
-	return rc;
+	return j->rc;
 }
 
 static int
@@ -761,22 +779,34 @@ sqlite_audit_add(void *arg, const struct gw_audit_event *ev, struct gw_err *err)
 	return submit(arg, &j, err);
 }
 
-static int
-sqlite_outbound_queue(void *arg, const char *txid,
-		      const struct gw_store_outmsg *msgs, size_t nmsgs,
-		      const struct gw_store_rcpt_fail *fails, size_t nfails,
-		      long long now, long lifetime_s, struct gw_err *err)
+static void
+sqlite_outbound_queue(void *arg, struct gw_store_outbatch *const *items,
+		      size_t n, long long now, long lifetime_s)
 {
-	struct qargs q = {.txid = txid,
-			  .msgs = msgs,
-			  .nmsgs = nmsgs,
-			  .fails = fails,
-			  .nfails = nfails,
-			  .now = now,
-			  .lifetime_s = lifetime_s};
-	struct job j = {.kind = JOB_QUEUE, .q = &q};
+	struct qargs *q = gw_xcalloc(n, sizeof(*q));
+	struct job *j = gw_xcalloc(n, sizeof(*j));
+	struct job **jp = gw_xcalloc(n, sizeof(*jp));
 
-	return submit(arg, &j, err);
+	for (size_t i = 0; i < n; i++) {
+		q[i].txid = items[i]->txid;
+		q[i].msgs = items[i]->msgs;
+		q[i].nmsgs = items[i]->nmsgs;
+		q[i].fails = items[i]->fails;
+		q[i].nfails = items[i]->nfails;
+		q[i].now = now;
+		q[i].lifetime_s = lifetime_s;
+		j[i].kind = JOB_QUEUE;
+		j[i].q = &q[i];
+		jp[i] = &j[i];
+	}
+	submit_many(arg, jp, n);
+	for (size_t i = 0; i < n; i++) {
+		items[i]->rc = j[i].rc;
+		items[i]->err = j[i].err;
+	}
+	free(jp);
+	free(j);
+	free(q);
 }
 
 static int

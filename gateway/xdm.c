@@ -181,23 +181,26 @@ write_all(int fd, const char *p, size_t len)
 }
 
 /*
- * Copy one spool file to dir/name, hashing the bytes as they pass, and
+ * Read one spool file into memory, hashing the bytes as they pass, and
  * fail unless size and SHA-1 are those the store recorded.
  */
 static int
-stage_doc(const char *dir, const char *name, const struct gw_xdm_doc *doc,
-	  struct gw_err *err)
+load_doc(const struct gw_xdm_doc *doc, char **data, struct gw_err *err)
 {
 	struct gw_digest *md = gw_digest_sha1_new();
-	char *to = gw_xpath_join(dir, name);
-	char *buf = gw_xmalloc(CHUNK);
+	char *buf = NULL;
 	char hex[41];
 	uint64_t n = 0;
-	int in = -1, out = -1;
+	int in = -1;
 	int rc = -1;
 
+	*data = NULL;
 	if (md == NULL) {
 		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: SHA-1 init");
+		goto out;
+	}
+	if (doc->size > (uint64_t)SIZE_MAX - 1) {
+		rc = gw_err_set(err, GW_ELIMIT, "5.3.4", "xdm: too large");
 		goto out;
 	}
 	in = open(doc->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -205,13 +208,10 @@ stage_doc(const char *dir, const char *name, const struct gw_xdm_doc *doc,
 		rc = io_err(err, errno, "open", doc->path);
 		goto out;
 	}
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (out < 0) {
-		rc = io_err(err, errno, "create", to);
-		goto out;
-	}
+	/* One byte of room shows a file longer than recorded. */
+	buf = gw_xmalloc((size_t)doc->size + 1);
 	for (;;) {
-		ssize_t r = read(in, buf, CHUNK);
+		ssize_t r = read(in, buf + n, (size_t)(doc->size + 1 - n));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -224,18 +224,11 @@ stage_doc(const char *dir, const char *name, const struct gw_xdm_doc *doc,
 		n += (uint64_t)r;
 		if (n > doc->size)
 			break; /* already wrong; no need to read on */
-		if (gw_digest_update(md, buf, (size_t)r) != 0) {
-			rc = gw_err_set(err, GW_ETEMP, "4.3.0",
-					"xdm: SHA-1 update");
-			goto out;
-		}
-		if (write_all(out, buf, (size_t)r) != 0) {
-			rc = io_err(err, errno, "write", to);
-			goto out;
-		}
 	}
-	if (gw_digest_final_hex(md, hex) != 0) {
-		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: SHA-1 final");
+	if (gw_digest_update(md, buf,
+			     (size_t)(n > doc->size ? doc->size : n)) != 0 ||
+	    gw_digest_final_hex(md, hex) != 0) {
+		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: SHA-1");
 		goto out;
 	}
 	if (n != doc->size || doc->sha1 == NULL ||
@@ -249,21 +242,14 @@ stage_doc(const char *dir, const char *name, const struct gw_xdm_doc *doc,
 				doc->sha1 ? doc->sha1 : "none");
 		goto out;
 	}
-	if (close(out) != 0) {
-		out = -1;
-		rc = io_err(err, errno, "close", to);
-		goto out;
-	}
-	out = -1;
+	*data = buf;
+	buf = NULL;
 	rc = 0;
 out:
-	if (out >= 0)
-		close(out);
 	if (in >= 0)
 		close(in);
 	gw_digest_free(md);
 	free(buf);
-	free(to);
 	return rc;
 }
 
@@ -375,25 +361,28 @@ struct texts {
 	size_t metadata_len;
 };
 
+/* The ZIP, built in memory, appended to out. */
 static int
-write_zip(const char *dir, const char *zip_path, const struct texts *t,
-	  char (*names)[16], size_t ndocs, struct gw_err *err)
+write_zip(const struct texts *t, char (*names)[16], char *const *docs,
+	  const struct gw_xdm_doc *in_docs, size_t ndocs, struct gw_buf *out,
+	  struct gw_err *err)
 {
+	zip_source_t *src = NULL;
 	zip_t *za = NULL;
+	zip_error_t ze;
+	zip_stat_t zs;
 	char entry[64];
-	int zerr = 0;
 	int rc = -1;
 
-	za = zip_open(zip_path, ZIP_CREATE | ZIP_EXCL, &zerr);
-	if (za == NULL) {
-		zip_error_t ze;
-
-		zip_error_init_with_code(&ze, zerr);
+	zip_error_init(&ze);
+	src = zip_source_buffer_create(NULL, 0, 0, &ze);
+	if (src == NULL ||
+	    (za = zip_open_from_source(src, ZIP_TRUNCATE, &ze)) == NULL) {
 		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: zip open: %s",
 				zip_error_strerror(&ze));
-		zip_error_fini(&ze);
 		goto out;
 	}
+	zip_source_keep(src); /* read the result back after zip_close */
 	if (zip_dir_add(za, "IHE_XDM", ZIP_FL_ENC_UTF_8) < 0 ||
 	    zip_dir_add(za, GW_XDM_SUBSET, ZIP_FL_ENC_UTF_8) < 0) {
 		rc = zip_fail(za, err, "directory");
@@ -407,14 +396,11 @@ write_zip(const char *dir, const char *zip_path, const struct texts *t,
 			  t->metadata_len, NULL, DOC_LEVEL, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < ndocs; i++) {
-		char *file = gw_xpath_join(dir, names[i]);
-
 		if (snprintf(entry, sizeof(entry), GW_XDM_SUBSET "/%s",
 			     names[i]) < 0)
 			entry[0] = '\0';
-		rc = zip_put(za, entry, NULL, 0, file, DOC_LEVEL, err);
-		free(file);
-		if (rc < 0)
+		if ((rc = zip_put(za, entry, docs[i], (size_t)in_docs[i].size,
+				  NULL, DOC_LEVEL, err)) < 0)
 			goto out;
 	}
 	if (zip_close(za) != 0) {
@@ -422,26 +408,64 @@ write_zip(const char *dir, const char *zip_path, const struct texts *t,
 		goto out;
 	}
 	za = NULL;
+	if (zip_source_stat(src, &zs) < 0 || !(zs.valid & ZIP_STAT_SIZE) ||
+	    zip_source_open(src) < 0) {
+		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: zip read back");
+		goto out;
+	}
+	{
+		size_t at = out->len;
+		zip_int64_t got;
+
+		if (zs.size > out->max - out->len ||
+		    gw_buf_reserve(out, (size_t)zs.size) < 0) {
+			zip_source_close(src);
+			rc = gw_err_set(err, GW_ELIMIT, "5.3.4",
+					"xdm: package larger than allowed");
+			goto out;
+		}
+		got = zip_source_read(src, out->data + at, zs.size);
+		zip_source_close(src);
+		if (got < 0 || (zip_uint64_t)got != zs.size) {
+			rc = gw_err_set(err, GW_ETEMP, "4.3.0",
+					"xdm: zip read back");
+			goto out;
+		}
+		out->len = at + (size_t)got;
+	}
 	rc = 0;
 out:
 	if (za != NULL)
 		zip_discard(za);
+	if (src != NULL)
+		zip_source_free(src);
+	zip_error_fini(&ze);
 	return rc;
 }
 
-/* Everything except the directory handling of gw_xdm_build. */
-static int
-build_in(const struct gw_xdm_input *in, const char *dir, const char *zip_path,
-	 struct gw_err *err)
+int
+gw_xdm_build_mem(const struct gw_xdm_input *in, struct gw_buf *out,
+		 struct gw_err *err)
 {
 	struct gw_xdsxml_docslots *slots =
 	    gw_xcalloc(in->ndocs ? in->ndocs : 1, sizeof(*slots));
 	char(*names)[16] = gw_xcalloc(in->ndocs ? in->ndocs : 1, 16);
+	char **docs = gw_xcalloc(in->ndocs ? in->ndocs : 1, sizeof(*docs));
 	struct texts t = {0};
 	int rc = -1;
 
 	gw_buf_init(&t.index, TEXT_MAX);
 	gw_buf_init(&t.readme, TEXT_MAX);
+	if (in->metadata == NULL || in->ndocs == 0 ||
+	    in->ndocs > GW_XDM_MAX_DOCS || !text_ok(in->institution) ||
+	    !text_ok(in->gateway)) {
+		rc = gw_err_set(err, GW_ERROR, "5.6.0",
+				"xdm: need metadata, 1 to %d documents, and an "
+				"institution and gateway name without control "
+				"characters",
+				GW_XDM_MAX_DOCS);
+		goto out;
+	}
 	for (size_t i = 0; i < in->ndocs; i++) {
 		const struct gw_xdm_doc *d = &in->docs[i];
 
@@ -454,7 +478,7 @@ build_in(const struct gw_xdm_input *in, const char *dir, const char *zip_path,
 					i + 1);
 			goto out;
 		}
-		if ((rc = stage_doc(dir, names[i], d, err)) < 0)
+		if ((rc = load_doc(d, &docs[i], err)) < 0)
 			goto out;
 		slots[i] = (struct gw_xdsxml_docslots){
 		    .id = d->entry_id,
@@ -476,20 +500,11 @@ build_in(const struct gw_xdm_input *in, const char *dir, const char *zip_path,
 				"README.TXT too large");
 		goto out;
 	}
-	if ((rc = write_zip(dir, zip_path, &t, names, in->ndocs, err)) < 0)
-		goto out;
-	rc = 0;
+	rc = write_zip(&t, names, docs, in->docs, in->ndocs, out, err);
 out:
-	/* The staged copies are in the ZIP now (or not needed). */
-	for (size_t i = 0; i < in->ndocs; i++) {
-		char *f;
-
-		if (names[i][0] == '\0')
-			continue;
-		f = gw_xpath_join(dir, names[i]);
-		unlink(f);
-		free(f);
-	}
+	for (size_t i = 0; i < in->ndocs; i++)
+		free(docs[i]);
+	free(docs);
 	gw_buf_dispose(&t.index);
 	gw_buf_dispose(&t.readme);
 	free(t.metadata);
@@ -502,20 +517,19 @@ int
 gw_xdm_build(const struct gw_xdm_input *in, const char *tmpdir,
 	     char **zip_path_out, struct gw_err *err)
 {
+	struct gw_buf zip;
 	char *dir = NULL, *zip_path = NULL;
+	int fd = -1;
 	int rc = -1;
 
 	*zip_path_out = NULL;
-	if (in->metadata == NULL || in->ndocs == 0 ||
-	    in->ndocs > GW_XDM_MAX_DOCS || !text_ok(in->institution) ||
-	    !text_ok(in->gateway) || tmpdir == NULL) {
-		rc = gw_err_set(err, GW_ERROR, "5.6.0",
-				"xdm: need metadata, 1 to %d documents, and an "
-				"institution and gateway name without control "
-				"characters",
-				GW_XDM_MAX_DOCS);
+	gw_buf_init(&zip, (size_t)1 << 31);
+	if (tmpdir == NULL) {
+		rc = gw_err_set(err, GW_ERROR, "5.6.0", "xdm: no directory");
 		goto out;
 	}
+	if ((rc = gw_xdm_build_mem(in, &zip, err)) < 0)
+		goto out;
 	dir = gw_xpath_join(tmpdir, "xdm.XXXXXX");
 	if (mkdtemp(dir) == NULL) {
 		rc = io_err(err, errno, "mkdtemp", dir);
@@ -524,8 +538,13 @@ gw_xdm_build(const struct gw_xdm_input *in, const char *tmpdir,
 		goto out;
 	}
 	zip_path = gw_xpath_join(dir, GW_XDM_ZIP_NAME);
-	if ((rc = build_in(in, dir, zip_path, err)) < 0)
+	fd = open(zip_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write_all(fd, zip.data, zip.len) != 0 || close(fd) != 0) {
+		rc = io_err(err, errno, "write", zip_path);
+		if (fd >= 0)
+			close(fd);
 		goto out;
+	}
 	*zip_path_out = zip_path;
 	zip_path = NULL;
 	rc = 0;
@@ -534,6 +553,7 @@ out:
 		remove_dir(dir);
 	free(zip_path);
 	free(dir);
+	gw_buf_dispose(&zip);
 	return rc;
 }
 

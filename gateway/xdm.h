@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
 #include "xds.h"
 
@@ -65,6 +66,13 @@ const char *gw_xdm_suffix(const char *mime_type);
  * error nothing is left under tmpdir and *zip_path_out is NULL.
  * Thread-safe.
  */
+/*
+ * The same package built in memory and appended to out (no file is
+ * written; the documents are read from their spool files). GW_ELIMIT
+ * when it would pass out's maximum.
+ */
+int gw_xdm_build_mem(const struct gw_xdm_input *in, struct gw_buf *out,
+		     struct gw_err *err);
 int gw_xdm_build(const struct gw_xdm_input *in, const char *tmpdir,
 		 char **zip_path_out, struct gw_err *err);
 
