@@ -9,7 +9,7 @@
 #   make lint     clang-format check, banned functions, symbol prefixes
 #   SANITIZE=1    build everything with ASan/UBSan into build/san
 
-PKGS     := gsoapssl libxml-2.0 libxslt libzip openssl sqlite3 uuid gmime-3.0
+PKGS     := gsoapssl libxml-2.0 libxslt libzip libdeflate openssl sqlite3 uuid gmime-3.0
 B        := build
 ifeq ($(SANITIZE),1)
 B        := build/san

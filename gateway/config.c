@@ -46,6 +46,7 @@ static const char *const smtp_tls_names[] = {"verify", "encrypt",
 static const char *const cipher_names[] = {"aes128", "aes256", NULL};
 static const char *const keyenc_names[] = {"pkcs1", "oaep", NULL};
 static const char *const rcheck_names[] = {"sync", "async", NULL};
+static const char *const fdd_names[] = {"asked", "always", NULL};
 
 #define OFF(f) offsetof(struct gw_config, f)
 #define MiB    (1024L * 1024L)
@@ -200,6 +201,11 @@ static const struct key keys[] = {
      .off = OFF(recipient_check),
      .def = "sync",
      .names = rcheck_names},
+    {.name = "final_delivery",
+     .type = T_ENUM,
+     .off = OFF(final_delivery),
+     .def = "asked",
+     .names = fdd_names},
     {.name = "smime_cipher",
      .type = T_ENUM,
      .off = OFF(smime_cipher),

@@ -71,6 +71,7 @@ struct gw_config {
 	long queue_lifetime;       /* seconds before a message fails */
 	long retry_min, retry_max; /* backoff bounds, seconds */
 	long recipient_check; /* 0 sync: in the RegistryResponse; 1 async */
+	long final_delivery;  /* 0: as the address block asks; 1: always */
 	long smime_cipher;    /* enum gw_smime_cipher */
 	long smime_keyenc;    /* enum gw_smime_keyenc */
 };

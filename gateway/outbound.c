@@ -238,7 +238,8 @@ make_message(struct gw_outbound *ob, const struct gw_store_record *r,
 	    .from = r->sender,
 	    .to = g->rcpts,
 	    .nto = g->nrcpts,
-	    .final_delivery = r->final_delivery,
+	    /* X-DIRECT-FINAL-DESTINATION-DELIVERY: asked, or our policy. */
+	    .final_delivery = r->final_delivery || ob->cfg->final_delivery == 1,
 	    .in_reply_to = r->relates_to != NULL && r->relates_to[0] == '<'
 			       ? r->relates_to
 			       : NULL,

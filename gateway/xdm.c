@@ -2,25 +2,23 @@
  * NAME
  *	xdm - IHE ITI-32 XDM packages (ZIP): build and check
  * SUMMARY
- *	gw_xdm_build(): stored submission -> XDM ZIP in a private temporary
- *	directory. gw_xdm_check(): the NIST XDM decoder's structural rules
- *	(names, required entries, URI/size/hash of every DocumentEntry).
- * DESCRIPTION
- *	The only module that includes libzip. A build works in a fresh
- *	directory tmpdir/xdm.XXXXXX made by mkdtemp (0700): each spool file
- *	is copied there under its package name (DOC00001.XML, ...) while it
- *	is hashed, and the copy must have the size and SHA-1 the store
- *	recorded (ITI TF-3 4.2.3.2: hash and size are over the exact bytes,
- *	pitfall P14); the metadata gets URI, size and hash slots from those
- *	very numbers (xdsxml), and libzip writes XDM.ZIP from the copies.
- *	Documents and METADATA.XML are deflated at level 1: a C-CDA
- *	shrinks five- to sixfold (so the MIME and CMS work after it is
- *	over far fewer bytes), and level 6 saves another quarter of the
- *	bytes for about 1.5 times the deflate time (bench/outbench). The
- *	two small generated texts are stored: a deflate stream costs more
- *	to set up than it saves on them.
- *	Every failure path removes the directory, so nothing is left behind;
- *	on success the caller owns the directory through gw_xdm_remove().
+ *	gw_xdm_build_mem() / gw_xdm_build(): stored submission -> XDM ZIP,
+ *	in memory or in a private temporary directory. gw_xdm_check(): the NIST
+ *XDM decoder's structural rules (names, required entries, URI/size/hash of
+ *every DocumentEntry). DESCRIPTION gw_xdm_build_mem() reads each spool file
+ *into memory while hashing it, and the bytes must have the size and SHA-1 the
+ *store recorded (ITI TF-3 4.2.3.2: hash and size are over the exact bytes,
+ *pitfall P14); the metadata gets URI, size and hash slots from those very
+ *	numbers (xdsxml), and zipw writes the ZIP into the caller's buffer:
+ *	nothing touches the disk. gw_xdm_build() writes that to XDM.ZIP in
+ *	a fresh private directory tmpdir/xdm.XXXXXX (mkdtemp, 0700), removed
+ *	on failure and by gw_xdm_remove().
+ *	Documents and METADATA.XML are deflated at libdeflate level 1: a
+ *	C-CDA shrinks five- to sixfold, so the MIME and CMS work after it
+ *	is over far fewer bytes (storing them is slower overall,
+ *	bench/outbench). The two small generated texts are stored.
+ *	libzip is used only to read (gw_xdm_check), which also makes it an
+ *	independent check of what zipw writes, in the tests.
  *	Names are exactly those ITI-32 and the NIST decoder expect
  *	(SPEC 5.1, pitfall P3): INDEX.HTM, README.TXT, IHE_XDM/SUBSET01/
  *	METADATA.XML, upper-case 8.3 document names.
@@ -63,14 +61,14 @@
 #include "log.h"
 #include "mem.h"
 #include "xdsxml.h"
+#include "zipw.h"
 
 #define CHUNK         65536
 #define DEF_ENTRIES   1000
 #define DEF_TOTAL     (256ULL << 20)
 #define TEXT_MAX      (1U << 20) /* INDEX.HTM, README.TXT */
 #define ISO_MAX_LEVEL 8
-#define DOC_LEVEL     1 /* deflate level of documents and METADATA.XML */
-#define SMALL_LEVEL   0 /* INDEX.HTM and README.TXT: stored */
+#define DOC_LEVEL     1 /* libdeflate level of documents and METADATA.XML */
 
 static const struct {
 	const char *type;
@@ -313,47 +311,6 @@ make_readme(const struct gw_xdm_input *in, struct gw_buf *b)
 	return rc != 0 ? GW_ELIMIT : 0;
 }
 
-static int
-zip_fail(zip_t *za, struct gw_err *err, const char *what)
-{
-	return gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: zip %s: %s", what,
-			  za != NULL ? zip_strerror(za) : "?");
-}
-
-/*
- * Add name with data[0..len) (borrowed until zip_close) or a file,
- * deflated at level (1-9) or stored (0).
- */
-static int
-zip_put(zip_t *za, const char *name, const char *data, size_t len,
-	const char *file, int level, struct gw_err *err)
-{
-	zip_source_t *src;
-	zip_int64_t idx;
-
-	if (file != NULL)
-		src = zip_source_file(za, file, 0, -1);
-	else
-		src = zip_source_buffer(za, data, len, 0);
-	if (src == NULL)
-		return zip_fail(za, err, name);
-	idx = zip_file_add(za, name, src, ZIP_FL_ENC_UTF_8);
-	if (idx < 0) {
-		zip_source_free(src);
-		return zip_fail(za, err, name);
-	}
-	/* Plain files, rw-r--r--, whatever the staged copy's mode. */
-	if (zip_file_set_external_attributes(za, (zip_uint64_t)idx, 0,
-					     ZIP_OPSYS_UNIX,
-					     (zip_uint32_t)0100644 << 16) < 0)
-		return zip_fail(za, err, name);
-	if (zip_set_file_compression(za, (zip_uint64_t)idx,
-				     level > 0 ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
-				     (zip_uint32_t)level) < 0)
-		return zip_fail(za, err, name);
-	return 0;
-}
-
 struct texts {
 	struct gw_buf index;
 	struct gw_buf readme;
@@ -361,85 +318,38 @@ struct texts {
 	size_t metadata_len;
 };
 
-/* The ZIP, built in memory, appended to out. */
+/* The ZIP, built in memory (zipw), appended to out. */
 static int
 write_zip(const struct texts *t, char (*names)[16], char *const *docs,
 	  const struct gw_xdm_doc *in_docs, size_t ndocs, struct gw_buf *out,
 	  struct gw_err *err)
 {
-	zip_source_t *src = NULL;
-	zip_t *za = NULL;
-	zip_error_t ze;
-	zip_stat_t zs;
+	struct gw_zipw *z = NULL;
 	char entry[64];
-	int rc = -1;
+	int rc;
 
-	zip_error_init(&ze);
-	src = zip_source_buffer_create(NULL, 0, 0, &ze);
-	if (src == NULL ||
-	    (za = zip_open_from_source(src, ZIP_TRUNCATE, &ze)) == NULL) {
-		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: zip open: %s",
-				zip_error_strerror(&ze));
+	if ((rc = gw_zipw_new(out, DOC_LEVEL, &z, err)) < 0)
 		goto out;
-	}
-	zip_source_keep(src); /* read the result back after zip_close */
-	if (zip_dir_add(za, "IHE_XDM", ZIP_FL_ENC_UTF_8) < 0 ||
-	    zip_dir_add(za, GW_XDM_SUBSET, ZIP_FL_ENC_UTF_8) < 0) {
-		rc = zip_fail(za, err, "directory");
-		goto out;
-	}
-	if ((rc = zip_put(za, "INDEX.HTM", t->index.data, t->index.len, NULL,
-			  SMALL_LEVEL, err)) < 0 ||
-	    (rc = zip_put(za, "README.TXT", t->readme.data, t->readme.len, NULL,
-			  SMALL_LEVEL, err)) < 0 ||
-	    (rc = zip_put(za, GW_XDM_SUBSET "/METADATA.XML", t->metadata,
-			  t->metadata_len, NULL, DOC_LEVEL, err)) < 0)
+	if ((rc = gw_zipw_dir(z, "IHE_XDM/", err)) < 0 ||
+	    (rc = gw_zipw_dir(z, GW_XDM_SUBSET "/", err)) < 0 ||
+	    (rc = gw_zipw_file(z, "INDEX.HTM", t->index.data, t->index.len,
+			       false, err)) < 0 ||
+	    (rc = gw_zipw_file(z, "README.TXT", t->readme.data, t->readme.len,
+			       false, err)) < 0 ||
+	    (rc = gw_zipw_file(z, GW_XDM_SUBSET "/METADATA.XML", t->metadata,
+			       t->metadata_len, true, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < ndocs; i++) {
 		if (snprintf(entry, sizeof(entry), GW_XDM_SUBSET "/%s",
 			     names[i]) < 0)
 			entry[0] = '\0';
-		if ((rc = zip_put(za, entry, docs[i], (size_t)in_docs[i].size,
-				  NULL, DOC_LEVEL, err)) < 0)
+		if ((rc = gw_zipw_file(z, entry, docs[i],
+				       (size_t)in_docs[i].size, true, err)) < 0)
 			goto out;
 	}
-	if (zip_close(za) != 0) {
-		rc = zip_fail(za, err, "close");
-		goto out;
-	}
-	za = NULL;
-	if (zip_source_stat(src, &zs) < 0 || !(zs.valid & ZIP_STAT_SIZE) ||
-	    zip_source_open(src) < 0) {
-		rc = gw_err_set(err, GW_ETEMP, "4.3.0", "xdm: zip read back");
-		goto out;
-	}
-	{
-		size_t at = out->len;
-		zip_int64_t got;
-
-		if (zs.size > out->max - out->len ||
-		    gw_buf_reserve(out, (size_t)zs.size) < 0) {
-			zip_source_close(src);
-			rc = gw_err_set(err, GW_ELIMIT, "5.3.4",
-					"xdm: package larger than allowed");
-			goto out;
-		}
-		got = zip_source_read(src, out->data + at, zs.size);
-		zip_source_close(src);
-		if (got < 0 || (zip_uint64_t)got != zs.size) {
-			rc = gw_err_set(err, GW_ETEMP, "4.3.0",
-					"xdm: zip read back");
-			goto out;
-		}
-		out->len = at + (size_t)got;
-	}
-	rc = 0;
+	rc = gw_zipw_finish(z, err);
 out:
-	if (za != NULL)
-		zip_discard(za);
-	if (src != NULL)
-		zip_source_free(src);
-	zip_error_fini(&ze);
+	gw_zipw_free(z);
 	return rc;
 }
 

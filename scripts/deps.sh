@@ -6,7 +6,7 @@ set -eu
 
 PKGS="make gcc pkg-config gsoap libgsoap-dev libssl-dev openssl libxml2-dev
 libxml2-utils libxslt1-dev xsltproc libsqlite3-dev sqlite3 uuid-dev curl
-procps clang-format binutils libzip-dev libgmime-3.0-dev postfix"
+procps clang-format binutils libzip-dev libdeflate-dev libgmime-3.0-dev postfix"
 
 missing=""
 for p in $PKGS; do

@@ -70,6 +70,7 @@ libs() {
 	owners openssl/bio smime.c certfile.c
 	owners uuid id.c
 	owners zip xdm.c
+	owners libdeflate zipw.c
 	owners openssl/rand id.c
 	owners gmime mime.c
 	owners glib mime.c

@@ -142,7 +142,9 @@ GW_TEST(outbound_end_to_end_with_openssl_and_xdm_check)
 
 	REQUIRE(direct_pki()[0] != '\0');
 	REQUIRE((s = gw_sink_start(&sc, 1, NULL, NULL)) != NULL);
-	snprintf(extra, sizeof(extra), "relay_host = 127.0.0.1:%d\n",
+	/* Our policy asks every recipient for final delivery notices. */
+	snprintf(extra, sizeof(extra),
+		 "relay_host = 127.0.0.1:%d\nfinal_delivery = always\n",
 		 gw_sink_port(s));
 	REQUIRE(start_with_keys(&d, extra, "anchor-b.pem"));
 
@@ -185,9 +187,11 @@ GW_TEST(outbound_end_to_end_with_openssl_and_xdm_check)
 	out = NULL;
 	snprintf(cmd, sizeof(cmd),
 		 "grep -c 'Subject: XDM/1.0/DDM' %s && "
+		 "grep -c '^Disposition-Notification-Options: "
+		 "X-DIRECT-FINAL-DESTINATION-DELIVERY=optional,true' %s && "
 		 "grep -c '^Content-Type: message/rfc822' %s && "
 		 "grep -c 'micalg=sha-256' %s",
-		 content, content, signd);
+		 content, content, content, signd);
 	CHECK_INT(gw_run(cmd, NULL), 0);
 
 	/* The XDM inside, by the NIST decoder's rules. */
