@@ -217,9 +217,8 @@ check_input(const struct gw_mime_direct *m, struct gw_err *err)
 	return 0;
 }
 
-/* RFC 5322 3.3 date-time in UTC, independent of the locale. */
-static int
-format_date(time_t t, char *out, size_t n)
+int
+gw_mime_date(time_t t, char *out, size_t n)
 {
 	static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed",
 					 "Thu", "Fri", "Sat"};
@@ -459,7 +458,7 @@ gw_mime_build_direct(const struct gw_mime_direct *m, struct gw_buf *signable,
 	message_id[0] = '\0';
 	if ((rc = check_input(m, err)) < 0)
 		goto out;
-	if (format_date(m->date, date, sizeof(date)) < 0) {
+	if (gw_mime_date(m->date, date, sizeof(date)) < 0) {
 		rc = gw_err_set(err, GW_EPARSE, "5.6.0",
 				"mime: date out of range");
 		goto out;

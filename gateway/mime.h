@@ -77,4 +77,8 @@ int gw_mime_build_direct(const struct gw_mime_direct *m,
 			 char message_id[GW_MIME_MSGID_LEN],
 			 struct gw_err *err);
 
+/* RFC 5322 3.3 date-time in UTC, independent of the locale; -1 if t
+ * is out of range. */
+int gw_mime_date(time_t t, char *out, size_t n);
+
 #endif

@@ -1,0 +1,454 @@
+/*
+ * NAME
+ *	mdn - build and read Direct MDNs (see mdn.h)
+ * SECURITY
+ *	Everything read comes from a remote HISP: the scanner is bounded,
+ *	never writes past out, and the text copied from the original
+ *	(Subject) into an MDN is reduced to printable ASCII without line
+ *	breaks, so it cannot inject header fields.
+ */
+#include "mdn.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+#include "id.h"
+#include "mime.h"
+
+#define HEADER_SCAN_MAX (256 * 1024)
+#define SUBJECT_MAX     200
+
+static const char *const disp_names[] = {
+    [GW_MDN_PROCESSED] = "processed",
+    [GW_MDN_DISPATCHED] = "dispatched",
+    [GW_MDN_FAILED] = "failed",
+    [GW_MDN_OTHER] = "other",
+};
+
+/* Length of the header block of p (up to and without the empty line). */
+static size_t
+header_block(const char *p, size_t len)
+{
+	size_t n = len < HEADER_SCAN_MAX ? len : HEADER_SCAN_MAX;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (i + 1 < n && p[i + 1] == '\n')
+			return i + 1;
+		if (i + 2 < n && p[i + 1] == '\r' && p[i + 2] == '\n')
+			return i + 1;
+	}
+	return n;
+}
+
+/* Trim blanks at both ends of out (in place). */
+static void
+trim(char *out)
+{
+	size_t a = strspn(out, " \t"), n = strlen(out);
+
+	while (n > a && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+		n--;
+	memmove(out, out + a, n - a);
+	out[n - a] = '\0';
+}
+
+/*
+ * Find field name in p[0..len) (a header-like block: "Name: value"
+ * lines, continuations start with a blank); all_blocks also looks past
+ * empty lines (DSN per-recipient blocks). Unfolded value into out.
+ */
+static bool
+field(const char *p, size_t len, const char *name, bool all_blocks, char *out,
+      size_t outlen)
+{
+	size_t nl = strlen(name), i = 0;
+
+	while (i < len) {
+		size_t e = i;
+
+		while (e < len && p[e] != '\n')
+			e++;
+		if (e == i || (e == i + 1 && p[i] == '\r')) {
+			if (!all_blocks)
+				return false;
+		} else if (e - i > nl && p[i + nl] == ':' &&
+			   strncasecmp(p + i, name, nl) == 0) {
+			size_t o = 0, s = i + nl + 1;
+
+			/* The value, then its continuation lines. */
+			for (;;) {
+				for (size_t k = s; k < e; k++)
+					if (p[k] != '\r') {
+						if (o + 1 >= outlen)
+							return false;
+						out[o++] = p[k];
+					}
+				if (e + 1 >= len ||
+				    (p[e + 1] != ' ' && p[e + 1] != '\t'))
+					break;
+				s = e + 1;
+				e = s;
+				while (e < len && p[e] != '\n')
+					e++;
+			}
+			out[o] = '\0';
+			trim(out);
+			return true;
+		}
+		i = e + 1;
+	}
+	return false;
+}
+
+bool
+gw_mdn_header(const void *msg, size_t len, const char *name, char *out,
+	      size_t outlen)
+{
+	if (outlen == 0)
+		return false;
+	out[0] = '\0';
+	return field(msg, header_block(msg, len), name, false, out, outlen);
+}
+
+bool
+gw_mdn_wants_final(const void *msg, size_t len)
+{
+	char v[GW_MDN_FIELD_MAX], c[GW_MDN_FIELD_MAX];
+	size_t o = 0;
+
+	if (!gw_mdn_header(msg, len, "Disposition-Notification-Options", v,
+			   sizeof(v)))
+		return false;
+	for (const char *s = v; *s != '\0'; s++)
+		if (*s != ' ' && *s != '\t')
+			c[o++] = (char)tolower((unsigned char)*s);
+	c[o] = '\0';
+	return strstr(c, "x-direct-final-destination-delivery=optional,true") !=
+	       NULL;
+}
+
+/* The Content-Type's media type in lower case, and its boundary. */
+static void
+content_type(const char *p, size_t len, char *type, size_t tlen, char *bnd,
+	     size_t blen, char *report, size_t rlen)
+{
+	char v[GW_MDN_FIELD_MAX];
+	const char *b, *r;
+	size_t n;
+
+	type[0] = bnd[0] = report[0] = '\0';
+	if (!gw_mdn_header(p, len, "Content-Type", v, sizeof(v)))
+		return;
+	n = strcspn(v, "; \t");
+	if (n >= tlen)
+		n = tlen - 1;
+	for (size_t i = 0; i < n; i++)
+		type[i] = (char)tolower((unsigned char)v[i]);
+	type[n] = '\0';
+	b = strcasestr(v, "boundary=");
+	if (b != NULL) {
+		b += 9;
+		if (*b == '"') {
+			b++;
+			n = strcspn(b, "\"");
+		} else {
+			n = strcspn(b, "; \t");
+		}
+		if (n < blen) {
+			memcpy(bnd, b, n);
+			bnd[n] = '\0';
+		}
+	}
+	r = strcasestr(v, "report-type=");
+	if (r != NULL) {
+		r += 12;
+		r += *r == '"';
+		n = strcspn(r, "\"; \t");
+		if (n >= rlen)
+			n = rlen - 1;
+		for (size_t i = 0; i < n; i++)
+			report[i] = (char)tolower((unsigned char)r[i]);
+		report[n] = '\0';
+	}
+}
+
+bool
+gw_mdn_is_notification(const void *msg, size_t len)
+{
+	char type[64], bnd[200], report[64];
+
+	content_type(msg, len, type, sizeof(type), bnd, sizeof(bnd), report,
+		     sizeof(report));
+	return strcmp(type, "multipart/report") == 0 &&
+	       (strcmp(report, "disposition-notification") == 0 ||
+		strcmp(report, "delivery-status") == 0);
+}
+
+/*
+ * The body of the part of multipart p whose Content-Type is want
+ * (after its own header block).
+ */
+static bool
+find_part(const char *p, size_t len, const char *bnd, const char *want,
+	  const char **body, size_t *blen)
+{
+	char delim[210];
+	size_t dl;
+	const char *at = p, *end = p + len;
+
+	dl = (size_t)snprintf(delim, sizeof(delim), "--%s", bnd);
+	if (dl >= sizeof(delim))
+		return false;
+	while (at < end) {
+		const char *d = memmem(at, (size_t)(end - at), delim, dl);
+		const char *s, *next, *hb;
+		char type[64], b2[8], r2[8];
+
+		if (d == NULL)
+			return false;
+		s = d + dl;
+		if (s + 2 <= end && s[0] == '-' && s[1] == '-')
+			return false; /* the closing delimiter */
+		s = memchr(s, '\n', (size_t)(end - s));
+		if (s == NULL)
+			return false;
+		s++;
+		next = memmem(s, (size_t)(end - s), delim, dl);
+		if (next == NULL)
+			next = end;
+		content_type(s, (size_t)(next - s), type, sizeof(type), b2,
+			     sizeof(b2), r2, sizeof(r2));
+		if (strcmp(type, want) == 0) {
+			hb = s + header_block(s, (size_t)(next - s));
+			/* Skip the empty line that ends the part's header. */
+			while (hb < next && (*hb == '\r' || *hb == '\n'))
+				hb++;
+			*body = hb;
+			*blen = (size_t)(next - hb);
+			return true;
+		}
+		at = next;
+	}
+	return false;
+}
+
+/* "rfc822; addr" -> "addr". */
+static void
+after_semicolon(char *v)
+{
+	char *s = strchr(v, ';');
+
+	if (s != NULL) {
+		memmove(v, s + 1, strlen(s + 1) + 1);
+		trim(v);
+	}
+}
+
+static enum gw_mdn_disposition
+disposition_of(const char *v)
+{
+	const char *s = strrchr(v, ';');
+	char t[32];
+	size_t n;
+
+	s = s != NULL ? s + 1 : v;
+	s += strspn(s, " \t");
+	n = strcspn(s, " \t/;");
+	if (n >= sizeof(t))
+		return GW_MDN_OTHER;
+	for (size_t i = 0; i < n; i++)
+		t[i] = (char)tolower((unsigned char)s[i]);
+	t[n] = '\0';
+	if (strcmp(t, "processed") == 0)
+		return GW_MDN_PROCESSED;
+	if (strcmp(t, "dispatched") == 0)
+		return GW_MDN_DISPATCHED;
+	if (strcmp(t, "failed") == 0 || strcmp(t, "failure") == 0 ||
+	    strcmp(t, "denied") == 0 || strcmp(t, "error") == 0)
+		return GW_MDN_FAILED;
+	return GW_MDN_OTHER;
+}
+
+int
+gw_mdn_parse(const void *msg, size_t len, struct gw_mdn_info *out,
+	     struct gw_err *err)
+{
+	char type[64], bnd[200], report[64], v[GW_MDN_FIELD_MAX];
+	const char *body;
+	size_t blen;
+
+	memset(out, 0, sizeof(*out));
+	content_type(msg, len, type, sizeof(type), bnd, sizeof(bnd), report,
+		     sizeof(report));
+	if (strcmp(type, "multipart/report") != 0 || bnd[0] == '\0')
+		return gw_err_set(err, GW_EPARSE, "5.6.0",
+				  "mdn: not a multipart/report");
+	out->is_dsn = strcmp(report, "delivery-status") == 0;
+	if (!find_part(msg, len, bnd,
+		       out->is_dsn ? "message/delivery-status"
+				   : "message/disposition-notification",
+		       &body, &blen))
+		return gw_err_set(err, GW_EPARSE, "5.6.0", "mdn: no %s part",
+				  out->is_dsn ? "delivery-status"
+					      : "disposition-notification");
+	if (field(body, blen, "Final-Recipient", true, v, sizeof(v))) {
+		after_semicolon(v);
+		snprintf(out->final_recipient, sizeof(out->final_recipient),
+			 "%.329s", v);
+	}
+	if (out->is_dsn) {
+		out->disposition = GW_MDN_OTHER;
+		if (field(body, blen, "Action", true, v, sizeof(v)) &&
+		    strncasecmp(v, "failed", 6) == 0)
+			out->disposition = GW_MDN_FAILED;
+		if (field(body, blen, "Status", true, v, sizeof(v)))
+			snprintf(out->status, sizeof(out->status), "%.15s", v);
+		if (field(body, blen, "X-Original-Message-ID", true, v,
+			  sizeof(v)))
+			snprintf(out->orig_msgid, sizeof(out->orig_msgid),
+				 "%.299s", v);
+	} else {
+		if (!field(body, blen, "Disposition", true, v, sizeof(v)))
+			return gw_err_set(err, GW_EPARSE, "5.6.0",
+					  "mdn: no Disposition field");
+		out->disposition = disposition_of(v);
+		out->final_delivery_ext =
+		    field(body, blen, "X-DIRECT-FINAL-DESTINATION-DELIVERY",
+			  true, v, sizeof(v));
+		if (field(body, blen, "Original-Message-ID", true, v,
+			  sizeof(v)))
+			snprintf(out->orig_msgid, sizeof(out->orig_msgid),
+				 "%.299s", v);
+	}
+	if (out->orig_msgid[0] == '\0' &&
+	    gw_mdn_header(msg, len, "In-Reply-To", v, sizeof(v)))
+		snprintf(out->orig_msgid, sizeof(out->orig_msgid), "%.299s", v);
+	return 0;
+}
+
+/* Printable ASCII only, at most max bytes: safe inside a header field. */
+static void
+sanitize(const char *in, char *out, size_t max)
+{
+	size_t o = 0;
+
+	for (; in != NULL && *in != '\0' && o + 1 < max; in++)
+		out[o++] = (*in >= 0x20 && *in < 0x7f) ? *in : ' ';
+	out[o] = '\0';
+}
+
+static bool
+token_ok(const char *s, size_t max)
+{
+	return s != NULL && s[0] != '\0' && strlen(s) <= max &&
+	       strpbrk(s, "\r\n") == NULL;
+}
+
+/* Check the input; normalised addresses into from/to. */
+static int
+check_input(const struct gw_mdn *m, char *from, char *to, struct gw_err *err)
+{
+	struct gw_err e;
+
+	if (m->disposition == GW_MDN_OTHER)
+		return gw_err_set(err, GW_EPARSE, "5.6.0",
+				  "mdn: only processed, dispatched or failed");
+	if (m->from == NULL || m->to == NULL ||
+	    gw_addr_normalize(m->from, from, GW_ADDR_MAX, &e) < 0 ||
+	    gw_addr_normalize(m->to, to, GW_ADDR_MAX, &e) < 0)
+		return gw_err_set(err, GW_EPARSE, "5.1.3",
+				  "mdn: bad From or To address");
+	if (!token_ok(m->orig_msgid, GW_MDN_MSGID_LEN - 1) ||
+	    m->orig_msgid[0] != '<' ||
+	    m->orig_msgid[strlen(m->orig_msgid) - 1] != '>' ||
+	    !token_ok(m->reporting_ua, 200))
+		return gw_err_set(err, GW_EPARSE, "5.6.0",
+				  "mdn: bad original Message-ID or "
+				  "Reporting-UA");
+	return 0;
+}
+
+int
+gw_mdn_build(const struct gw_mdn *m, struct gw_buf *signable,
+	     struct gw_buf *outer_headers, char message_id[GW_MDN_MSGID_LEN],
+	     struct gw_err *err)
+{
+	static const char *const subj[] = {"Processed", "Dispatched", "Failed"};
+	static const char *const text[] = {
+	    "Your message was successfully processed.",
+	    "Your message was delivered to its final destination.",
+	    "Your message could not be delivered to its final destination."};
+	char from[GW_ADDR_MAX], to[GW_ADDR_MAX], date[64], uuid[GW_ID_UUID_LEN];
+	char subject[SUBJECT_MAX + 1], reason[SUBJECT_MAX + 1], bnd[64];
+	size_t s0 = signable->len, o0 = outer_headers->len;
+	struct gw_buf in;
+	int rc;
+
+	message_id[0] = '\0';
+	gw_buf_init(&in, 64 * 1024);
+	if ((rc = check_input(m, from, to, err)) < 0)
+		goto out;
+	if (gw_mime_date(m->date, date, sizeof(date)) < 0) {
+		rc = gw_err_set(err, GW_EPARSE, "5.6.0", "mdn: bad date");
+		goto out;
+	}
+	sanitize(m->orig_subject, subject, sizeof(subject));
+	sanitize(m->reason, reason, sizeof(reason));
+	gw_id_uuid(uuid);
+	snprintf(message_id, GW_MDN_MSGID_LEN, "<%s@%s>", uuid,
+		 gw_addr_domain(from));
+	gw_id_uuid(uuid);
+	snprintf(bnd, sizeof(bnd), "dxgw-r-%s", uuid);
+	gw_buf_printf(&in,
+		      "From: %s\r\nTo: %s\r\nDate: %s\r\nMessage-ID: %s\r\n"
+		      "MIME-Version: 1.0\r\n",
+		      from, to, date, message_id);
+	/* The outer header block is the same fields, byte for byte. */
+	if (gw_buf_append(outer_headers, in.data, in.len) < 0) {
+		rc = gw_err_set(err, GW_ELIMIT, "5.3.4", "mdn: too large");
+		goto out;
+	}
+	gw_buf_printf(&in,
+		      "Subject: %s:%s%s\r\nIn-Reply-To: %s\r\n"
+		      "Content-Type: multipart/report;"
+		      " report-type=disposition-notification;\r\n"
+		      " boundary=\"%s\"\r\n\r\n"
+		      "--%s\r\nContent-Type: text/plain; charset=us-ascii\r\n"
+		      "\r\n%s\r\n"
+		      "--%s\r\nContent-Type: message/disposition-notification"
+		      "\r\n\r\nReporting-UA: %s\r\n"
+		      "Original-Recipient: rfc822; %s\r\n"
+		      "Final-Recipient: rfc822; %s\r\n"
+		      "Original-Message-ID: %s\r\n"
+		      "Disposition: automatic-action/MDN-sent-automatically;"
+		      "%s\r\n",
+		      subj[m->disposition], subject[0] ? " " : "", subject,
+		      m->orig_msgid, bnd, bnd, text[m->disposition], bnd,
+		      m->reporting_ua, from, from, m->orig_msgid,
+		      disp_names[m->disposition]);
+	/* The IG's extension field, with an empty value as the RI writes. */
+	if (m->disposition == GW_MDN_DISPATCHED)
+		gw_buf_puts(&in, "X-DIRECT-FINAL-DESTINATION-DELIVERY:\r\n");
+	if (m->disposition == GW_MDN_FAILED && reason[0] != '\0')
+		gw_buf_printf(&in, "Failure: %s\r\n", reason);
+	if (gw_buf_printf(&in, "--%s--\r\n", bnd) < 0 ||
+	    gw_buf_puts(signable, "Content-Type: message/rfc822\r\n\r\n") < 0 ||
+	    gw_buf_append(signable, in.data, in.len) < 0) {
+		rc = gw_err_set(err, GW_ELIMIT, "5.3.4", "mdn: too large");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0) {
+		signable->len = s0;
+		outer_headers->len = o0;
+		message_id[0] = '\0';
+	}
+	gw_buf_dispose(&in);
+	return rc;
+}
