@@ -90,11 +90,11 @@ struct gw_mdn_info {
 	bool is_dsn;
 	enum gw_mdn_disposition disposition; /* MDN; DSN: failed or other */
 	bool final_delivery_ext; /* X-DIRECT-FINAL-DESTINATION-DELIVERY */
-	char orig_msgid[GW_MDN_MSGID_LEN];      /* Original-Message-ID, else
-						   X-Original-Message-ID, else
-						   In-Reply-To */
-	char final_recipient[330]; /* address only */
-	char status[16];                        /* DSN Status */
+	char orig_msgid[GW_MDN_MSGID_LEN]; /* Original-Message-ID, else
+					      X-Original-Message-ID, else
+					      In-Reply-To */
+	char final_recipient[330];         /* address only */
+	char status[16];                   /* DSN Status */
 };
 
 /* Read an MDN or DSN (after decryption). GW_EPARSE when it is neither. */
