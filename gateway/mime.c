@@ -57,6 +57,12 @@ gmime_start(void)
 	g_mime_init();
 }
 
+void
+gw_mime_init(void)
+{
+	pthread_once(&gmime_once, gmime_start);
+}
+
 /* RFC 5322 atext. */
 static bool
 is_atext(unsigned char c)

@@ -77,6 +77,29 @@ int gw_mime_build_direct(const struct gw_mime_direct *m,
 			 char message_id[GW_MIME_MSGID_LEN],
 			 struct gw_err *err);
 
+/* Initialise GMime once per process (thread-safe; for mime_parse.c). */
+void gw_mime_init(void);
+
+/* A leaf part of a received message, its transfer encoding undone. */
+struct gw_mime_part {
+	char *content_type; /* "type/subtype", lower case */
+	char *filename;     /* Content-Disposition or name=, or NULL */
+	unsigned char *data;
+	size_t len;
+};
+
+/*
+ * The leaf parts of msg (a whole RFC 5322 message, e.g. what the
+ * security agent unwrapped), depth first, with base64 and
+ * quoted-printable decoded. A message/rfc822 part is one leaf (its raw
+ * bytes). GW_ELIMIT past max_parts parts or max_total decoded bytes;
+ * GW_EPARSE when it is not a message. Free with gw_mime_parts_free().
+ */
+int gw_mime_parts(const void *msg, size_t len, size_t max_parts,
+		  size_t max_total, struct gw_mime_part **out, size_t *n,
+		  struct gw_err *err);
+void gw_mime_parts_free(struct gw_mime_part *p, size_t n);
+
 /* RFC 5322 3.3 date-time in UTC, independent of the locale; -1 if t
  * is out of range. */
 int gw_mime_date(time_t t, char *out, size_t n);

@@ -72,8 +72,8 @@ libs() {
 	owners zip xdm.c
 	owners libdeflate zipw.c
 	owners openssl/rand id.c
-	owners gmime mime.c
-	owners glib mime.c
+	owners gmime mime.c mime_parse.c
+	owners glib mime.c mime_parse.c
 	for f in gateway/*.c; do
 		case $f in
 		gateway/xdrsrv.c | gateway/xdrpnr.c | gateway/xdrcli.c | gateway/soapns.c) ;;

@@ -521,3 +521,47 @@ GW_TEST(mime_threads_build_at_once)
 	}
 	free(zdata);
 }
+
+GW_TEST(mime_parts_of_a_built_message)
+{
+	static const char wrap[] = "Content-Type: message/rfc822\r\n\r\n";
+	struct gw_mime_part *parts = NULL;
+	struct gw_mime_direct m;
+	struct gw_buf s, o;
+	char id[GW_MIME_MSGID_LEN];
+	char *data = NULL;
+	const char *zip = zip_file(5000, &data);
+	size_t n = 0;
+	struct gw_err e;
+
+	gw_buf_init(&s, 1 << 20);
+	gw_buf_init(&o, 1 << 16);
+	m = sample(zip);
+	REQUIRE(gw_mime_build_direct(&m, &s, &o, id, &e) == 0);
+	REQUIRE(s.len > sizeof(wrap));
+	/* What the security agent hands on: the unwrapped message. */
+	REQUIRE(gw_mime_parts(s.data + sizeof(wrap) - 1,
+			      s.len - (sizeof(wrap) - 1), 10, 1 << 20, &parts,
+			      &n, &e) == 0);
+	REQUIRE(n == 2);
+	CHECK_STR(parts[0].content_type, "text/plain");
+	CHECK(parts[0].filename == NULL);
+	CHECK_STR(parts[1].content_type, "application/zip");
+	CHECK(parts[1].filename != NULL &&
+	      strcmp(parts[1].filename,
+		     "9b6a0a5e-4f7e-4b7e-8d1a-0c2b3d4e5f60.zip") == 0);
+	CHECK(parts[1].len == 5000 && memcmp(parts[1].data, data, 5000) == 0);
+	gw_mime_parts_free(parts, n);
+	/* Limits hold: one part too many, or too many bytes. */
+	CHECK_INT(gw_mime_parts(s.data + sizeof(wrap) - 1,
+				s.len - (sizeof(wrap) - 1), 1, 1 << 20, &parts,
+				&n, &e),
+		  GW_ELIMIT);
+	CHECK_INT(gw_mime_parts(s.data + sizeof(wrap) - 1,
+				s.len - (sizeof(wrap) - 1), 10, 4000, &parts,
+				&n, &e),
+		  GW_ELIMIT);
+	free(data);
+	gw_buf_dispose(&s);
+	gw_buf_dispose(&o);
+}
