@@ -537,6 +537,73 @@ GW_TEST(smime_corpus_ri_java_decrypt_verify)
 	gw_smime_cert_free(ryan);
 }
 
+/*
+ * The .NET RI messages whose inner multipart/signed OpenSSL's S/MIME
+ * reader refuses (fields without a blank after the colon): the
+ * hand-written splitter hands the signature the exact first part.
+ * The certificate expired in 2025 and the digest is SHA-1: only the
+ * signature math is checked, and SHA-1 only when allowed.
+ */
+GW_TEST(smime_corpus_dotnet_envelope_signature)
+{
+	static const char *const files[] = {
+	    "envelopeSignature.eml", "envelopeSignatureContentType1.eml",
+	    "envelopeSignatureContentType2.eml"};
+	struct gw_smime_verify_opts o = {0};
+	struct gw_smime_cert *biff = NULL;
+	char pem[600], cmd[2400], p[800];
+	struct gw_err e;
+
+	snprintf(pem, sizeof(pem), "%s/biff.pem", gw_test_tmpdir());
+	snprintf(cmd, sizeof(cmd),
+		 "openssl pkcs12 -legacy -nodes -passin pass:'passw0rd!' "
+		 "-in %s/direct/certs/nhin-d-dotnet/nhind/Private/"
+		 "nhind_umamalga1_vm1.pfx -out %s",
+		 gw_test_corpus(), pem);
+	REQUIRE(sh(cmd) == 0);
+	REQUIRE(gw_smime_cert_load(pem, pem, &biff, &e) == 0);
+	for (size_t i = 0; i < 3; i++) {
+		struct gw_smime_verify_result vr;
+		struct gw_buf dec;
+		size_t len = 0;
+		char *msg;
+		int rc;
+
+		snprintf(p, sizeof(p),
+			 "%s/direct/messages/nhin-d-dotnet/unittests/agent/"
+			 "TestMessages/%s",
+			 gw_test_corpus(), files[i]);
+		msg = gw_test_slurp(p, &len);
+		REQUIRE(msg != NULL);
+		gw_buf_init(&dec, 1 << 20);
+		gw_smime_verify_result_init(&vr, 1 << 20);
+		rc = gw_smime_decrypt(msg, len, &biff, 1, &dec, &e);
+		if (rc != 0)
+			fprintf(stderr, "    %s: %s\n", files[i], e.msg);
+		CHECK_INT(rc, 0);
+		/* Signed with SHA-1 in 2010: the math holds, policy says no. */
+		CHECK_INT(gw_smime_verify(dec.data, dec.len, &o, &vr, &e),
+			  GW_ETRUST);
+		CHECK_STR(e.msg, "smime: digest sha1 not allowed");
+		CHECK(vr.nsigners >= 1 && vr.signers[0].verified);
+		CHECK_STR(vr.signers[0].digest, "sha1");
+		gw_smime_verify_result_dispose(&vr);
+		gw_smime_verify_result_init(&vr, 1 << 20);
+		o.allow_sha1 = true;
+		rc = gw_smime_verify(dec.data, dec.len, &o, &vr, &e);
+		o.allow_sha1 = false;
+		if (rc != 0)
+			fprintf(stderr, "    %s: %s\n", files[i], e.msg);
+		CHECK_INT(rc, 0);
+		CHECK(!vr.canonical);
+		CHECK_INT(vr.content.len, 251); /* EXPECTED.md */
+		gw_smime_verify_result_dispose(&vr);
+		gw_buf_dispose(&dec);
+		free(msg);
+	}
+	gw_smime_cert_free(biff);
+}
+
 GW_TEST(agent_corpus_ri_java_message_accepted)
 {
 	static const char *const ryan[] = {"ryan@securehealthemail.com"};
