@@ -13,15 +13,19 @@
 #   signonly-b.{crt,key}         doc@direct-b.example, keyUsage
 #                                digitalSignature only
 #   stranger.{crt,key}           doc@direct-b.example under anchor-x
+#   expired-a.{crt,key}          ehr@direct-a.example, expired in 2021
+#   nurse-a.{crt,key}            nurse@direct-a.example (another sender)
+#   stranger-a.{crt,key}         ehr@direct-a.example under anchor-x
 # Keys stay in DIR and are never committed.
 set -eu
 DIR=${1:-build/direct-pki}
 mkdir -p "$DIR"
 cd "$DIR"
-[ -f stranger.crt ] && exit 0
 umask 077
 
+# Each certificate is made once: a re-run adds only what is missing.
 anchor() { # name cn
+	[ -f "$1.pem" ] && return 0
 	openssl req -x509 -newkey rsa:2048 -nodes -days 825 -sha256 \
 	    -subj "/O=dxgw test/CN=$2" -keyout "$1.key" -out "$1.pem" \
 	    -addext "basicConstraints=critical,CA:TRUE" \
@@ -30,6 +34,7 @@ anchor() { # name cn
 
 # leaf name ca bits san keyusage [startdate enddate]
 leaf() {
+	[ -f "$1.crt" ] && return 0
 	openssl req -newkey "rsa:$3" -nodes -sha256 \
 	    -subj "/O=dxgw test/CN=$1" -keyout "$1.key" -out "$1.csr" \
 	    2>/dev/null
@@ -84,6 +89,10 @@ leaf signonly-b anchor-b 2048 "email:doc@direct-b.example" digitalSignature
 leaf expired-b anchor-b 2048 "email:doc@direct-b.example" $KU \
     20200101000000Z 20210101000000Z
 leaf stranger anchor-x 2048 "email:doc@direct-b.example" $KU
+leaf expired-a anchor-a 2048 "email:ehr@direct-a.example" $KU \
+    20200101000000Z 20210101000000Z
+leaf nurse-a anchor-a 2048 "email:nurse@direct-a.example" $KU
+leaf stranger-a anchor-x 2048 "email:ehr@direct-a.example" $KU
 rm -rf ca-db ./*.srl
 chmod 600 ./*.key
 chmod 644 ./*.crt ./*.pem

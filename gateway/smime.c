@@ -34,6 +34,7 @@
 #include <openssl/x509v3.h>
 
 #include "id.h"
+#include "mimescan.h"
 #include "mem.h"
 
 #define B64_LINE_IN 57 /* 57 bytes -> 76 base64 characters */
@@ -636,6 +637,520 @@ gw_smime_encrypt(const void *entity, size_t len,
 out:
 	BIO_free(in);
 	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return rc;
+}
+
+/* ---- incoming: decrypt and verify --------------------------------- */
+
+/* application/pkcs7-<sub> or the legacy application/x-pkcs7-<sub>? */
+static bool
+is_pkcs7(const char *type, const char *sub)
+{
+	char a[64], b[64];
+
+	snprintf(a, sizeof(a), "application/pkcs7-%s", sub);
+	snprintf(b, sizeof(b), "application/x-pkcs7-%s", sub);
+	return strcmp(type, a) == 0 || strcmp(type, b) == 0;
+}
+
+/* The parsed top of an entity: type, the raw Content-Type, the body. */
+struct entity {
+	const char *p;
+	size_t len, hlen, body;
+	char type[128];
+	struct gw_buf ct; /* the Content-Type value */
+};
+
+static int
+entity_open(struct entity *e, const void *p, size_t len, struct gw_err *err)
+{
+	e->p = p;
+	e->len = len;
+	gw_buf_init(&e->ct, 8192);
+	gw_mimescan_split(e->p, len, &e->hlen, &e->body);
+	if (!gw_mimescan_field(e->p, e->hlen, "Content-Type", 0, &e->ct))
+		gw_buf_reset(&e->ct);
+	if (gw_buf_append(&e->ct, "", 0) < 0)
+		return gw_err_set(err, GW_ERROR, "4.3.0", "out of memory");
+	return gw_mimescan_ctype(e->ct.data, e->type, sizeof(e->type), err);
+}
+
+/* The base64 body of e, decoded into der. */
+static int
+entity_der(const struct entity *e, struct gw_buf *der, struct gw_err *err)
+{
+	EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
+	unsigned char o[4096];
+	struct gw_buf cte;
+	int rc = GW_EPARSE, n = 0;
+
+	gw_buf_init(&cte, 256);
+	if (gw_mimescan_field(e->p, e->hlen, "Content-Transfer-Encoding", 0,
+			      &cte) &&
+	    strcasecmp(cte.data, "base64") != 0) {
+		gw_err_set(err, rc, "5.6.0",
+			   "smime: %s body in %.40s, not base64", e->type,
+			   cte.data);
+		goto out;
+	}
+	if (ctx == NULL) {
+		rc = gw_err_set(err, GW_ERROR, "4.3.0", "out of memory");
+		goto out;
+	}
+	EVP_DecodeInit(ctx);
+	for (size_t off = e->body; off < e->len; off += 3000) {
+		size_t k = e->len - off < 3000 ? e->len - off : 3000;
+
+		if (EVP_DecodeUpdate(ctx, o, &n,
+				     (const unsigned char *)e->p + off,
+				     (int)k) < 0) {
+			gw_err_set(err, rc, "5.6.0",
+				   "smime: %s body is not base64", e->type);
+			goto out;
+		}
+		if (gw_buf_append(der, o, (size_t)n) < 0) {
+			rc = gw_err_set(err, GW_ELIMIT, "5.3.4",
+					"smime: too large");
+			goto out;
+		}
+	}
+	if (EVP_DecodeFinal(ctx, o, &n) < 0 ||
+	    gw_buf_append(der, o, (size_t)n) < 0 || der->len == 0) {
+		gw_err_set(err, rc, "5.6.0", "smime: %s body is not base64",
+			   e->type);
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_ENCODE_CTX_free(ctx);
+	gw_buf_dispose(&cte);
+	ERR_clear_error();
+	return rc;
+}
+
+static CMS_ContentInfo *
+cms_parse(const struct gw_buf *der, struct gw_err *err)
+{
+	const unsigned char *p = (const unsigned char *)der->data;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der->len);
+
+	if (cms == NULL)
+		gw_smime_ossl_err(err, GW_EPARSE, "5.7.5", "smime: not CMS");
+	return cms;
+}
+
+/* One decryption attempt on a fresh parse; appends to out on success. */
+static int
+try_decrypt(const struct gw_buf *der, const struct gw_smime_cert *k,
+	    bool by_cert, struct gw_buf *out)
+{
+	CMS_ContentInfo *cms = cms_parse(der, NULL);
+	BIO *mem = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long n;
+	int rc = -1;
+
+	if (cms == NULL || mem == NULL || k->key == NULL)
+		goto out;
+	if (CMS_decrypt(cms, k->key, by_cert ? k->x : NULL, NULL, mem,
+			CMS_BINARY | (by_cert ? 0 : CMS_DEBUG_DECRYPT)) != 1)
+		goto out;
+	n = BIO_get_mem_data(mem, &p);
+	rc = n >= 0 && gw_buf_append(out, p, (size_t)n) == 0 ? 0 : GW_ELIMIT;
+out:
+	if (p != NULL)
+		OPENSSL_cleanse(p, (size_t)BIO_get_mem_data(mem, &p));
+	BIO_free(mem);
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+gw_smime_decrypt(const void *msg, size_t len, struct gw_smime_cert *const *keys,
+		 size_t nkeys, struct gw_buf *out, struct gw_err *err)
+{
+	CMS_ContentInfo *cms = NULL;
+	struct entity e;
+	struct gw_buf der;
+	char st[64];
+	int rc, nid;
+
+	gw_buf_init(&der, len);
+	if ((rc = entity_open(&e, msg, len, err)) != 0)
+		goto out;
+	rc = GW_ETRUST;
+	if (!is_pkcs7(e.type, "mime")) {
+		gw_err_set(err, rc, "5.7.1", "smime: not encrypted (%s)",
+			   e.type);
+		goto out;
+	}
+	if (gw_mimescan_param(e.ct.data, "smime-type", st, sizeof(st)) &&
+	    strcasecmp(st, "enveloped-data") != 0) {
+		gw_err_set(err, rc, "5.7.1",
+			   "smime: not encrypted (smime-type=%.40s)", st);
+		goto out;
+	}
+	if ((rc = entity_der(&e, &der, err)) != 0)
+		goto out;
+	if ((cms = cms_parse(&der, err)) == NULL) {
+		rc = GW_EPARSE;
+		goto out;
+	}
+	nid = OBJ_obj2nid(CMS_get0_type(cms));
+	if (nid != NID_pkcs7_enveloped) {
+		rc = gw_err_set(err, GW_ETRUST, "5.7.1",
+				"smime: not encrypted (CMS %s)",
+				OBJ_nid2sn(nid));
+		goto out;
+	}
+	/* By certificate first: no guessing, no padding oracle. */
+	for (size_t i = 0; i < nkeys; i++)
+		if ((rc = try_decrypt(&der, keys[i], true, out)) != -1)
+			goto done;
+	for (size_t i = 0; i < nkeys; i++)
+		if ((rc = try_decrypt(&der, keys[i], false, out)) != -1)
+			goto done;
+	rc = gw_err_set(err, GW_ETRUST, "5.7.5",
+			"smime: no key of ours opens it (%zu tried)", nkeys);
+	goto out;
+done:
+	if (rc == GW_ELIMIT)
+		gw_err_set(err, rc, "5.3.4", "smime: decrypted too large");
+out:
+	CMS_ContentInfo_free(cms);
+	gw_buf_dispose(&der);
+	gw_buf_dispose(&e.ct);
+	ERR_clear_error();
+	return rc;
+}
+
+void
+gw_smime_verify_result_init(struct gw_smime_verify_result *r, size_t max)
+{
+	memset(r, 0, sizeof(*r));
+	gw_buf_init(&r->content, max);
+}
+
+void
+gw_smime_verify_result_dispose(struct gw_smime_verify_result *r)
+{
+	for (size_t i = 0; i < r->nsigners; i++)
+		gw_smime_cert_free(r->signers[i].cert);
+	r->nsigners = 0;
+	gw_buf_dispose(&r->content);
+}
+
+static bool
+digest_allowed(int nid, const struct gw_smime_verify_opts *o)
+{
+	return nid == NID_sha256 || nid == NID_sha384 || nid == NID_sha512 ||
+	       (nid == NID_sha1 && o != NULL && o->allow_sha1);
+}
+
+/* A handle on signer with the message's other certificates as chain. */
+static struct gw_smime_cert *
+signer_handle(X509 *signer, STACK_OF(X509) * certs)
+{
+	STACK_OF(X509) *chain = sk_X509_new_null();
+
+	for (int i = 0; chain != NULL && i < sk_X509_num(certs); i++) {
+		X509 *x = sk_X509_value(certs, i);
+
+		if (X509_cmp(x, signer) != 0 && X509_up_ref(x) == 1 &&
+		    !sk_X509_push(chain, x))
+			X509_free(x);
+	}
+	if (X509_up_ref(signer) != 1) {
+		sk_X509_pop_free(chain, X509_free);
+		return NULL;
+	}
+	return gw_smime_cert_wrap(signer, NULL, chain);
+}
+
+/* Read the data BIO chain to its end (digesting it); content if wanted. */
+static int
+drain(BIO *chain, struct gw_buf *content)
+{
+	char b[8192];
+	int n;
+
+	while ((n = BIO_read(chain, b, sizeof(b))) > 0)
+		if (content != NULL && gw_buf_append(content, b, (size_t)n) < 0)
+			return GW_ELIMIT;
+	return n < 0 && !BIO_eof(chain) ? -1 : 0;
+}
+
+/*
+ * Check every SignerInfo of cms over dcont (NULL: the eContent, copied
+ * to res->content). Fills res->signers; the number that verified with
+ * an allowed digest in *good.
+ */
+static int
+check_signers(CMS_ContentInfo *cms, const void *dcont, size_t dlen,
+	      const struct gw_smime_verify_opts *o,
+	      struct gw_smime_verify_result *res, size_t *good,
+	      struct gw_err *err)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	STACK_OF(X509) *certs = CMS_get1_certs(cms);
+	BIO *in = NULL, *chain = NULL;
+	int rc = -1;
+
+	*good = 0;
+	for (size_t i = 0; i < res->nsigners; i++)
+		gw_smime_cert_free(res->signers[i].cert);
+	res->nsigners = 0;
+	if (sis == NULL || sk_CMS_SignerInfo_num(sis) == 0) {
+		rc = gw_err_set(err, GW_ETRUST, "5.7.1",
+				"smime: not signed (no SignerInfo)");
+		goto out;
+	}
+	(void)CMS_set1_signers_certs(cms, NULL, 0);
+	ERR_clear_error();
+	if (dcont != NULL) {
+		in = BIO_new_mem_buf(dcont, (int)dlen);
+		if (in == NULL)
+			goto oom;
+	}
+	chain = CMS_dataInit(cms, in);
+	if (chain == NULL) {
+		rc = ossl_err(err, GW_EPARSE, "signed data");
+		goto out;
+	}
+	if ((rc = drain(chain, dcont == NULL ? &res->content : NULL)) != 0) {
+		rc = rc == GW_ELIMIT ? gw_err_set(err, rc, "5.3.4",
+						  "smime: content too large")
+				     : ossl_err(err, GW_EPARSE, "content");
+		goto out;
+	}
+	for (int i = 0; i < sk_CMS_SignerInfo_num(sis) &&
+			res->nsigners < GW_SMIME_SIGNERS_MAX;
+	     i++) {
+		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, i);
+		struct gw_smime_signer *s = &res->signers[res->nsigners++];
+		X509_ALGOR *dig = NULL;
+		X509 *x = NULL;
+		int nid;
+
+		memset(s, 0, sizeof(*s));
+		CMS_SignerInfo_get0_algs(si, NULL, &x, &dig, NULL);
+		nid = dig != NULL ? OBJ_obj2nid(dig->algorithm) : NID_undef;
+		snprintf(s->digest, sizeof(s->digest), "%s",
+			 nid != NID_undef ? OBJ_nid2sn(nid) : "unknown");
+		for (char *c = s->digest; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		s->digest_ok = digest_allowed(nid, o);
+		if (x == NULL) {
+			snprintf(s->why, sizeof(s->why),
+				 "signer certificate not in the message");
+			continue;
+		}
+		s->cert = signer_handle(x, certs);
+		s->verified = (CMS_signed_get_attr_count(si) < 0 ||
+			       CMS_SignerInfo_verify(si) == 1) &&
+			      CMS_SignerInfo_verify_content(si, chain) == 1;
+		if (!s->verified) {
+			unsigned long e = ERR_peek_last_error();
+			char b[120] = "no detail";
+
+			if (e != 0)
+				ERR_error_string_n(e, b, sizeof(b));
+			snprintf(s->why, sizeof(s->why),
+				 "signature does not verify: %s", b);
+		} else if (!s->digest_ok) {
+			snprintf(s->why, sizeof(s->why),
+				 "digest %s not allowed", s->digest);
+		}
+		ERR_clear_error();
+		if (s->verified && s->digest_ok)
+			(*good)++;
+	}
+	rc = 0;
+	goto out;
+oom:
+	rc = gw_err_set(err, GW_ERROR, "4.3.0", "out of memory");
+out:
+	/* Free the digest BIOs, never the caller's content (in). */
+	while (chain != NULL && chain != in) {
+		BIO *next = BIO_pop(chain);
+
+		BIO_free(chain);
+		chain = next;
+	}
+	BIO_free(in);
+	sk_X509_pop_free(certs, X509_free);
+	ERR_clear_error();
+	return rc;
+}
+
+/* The refusal for a message in which no signer is good enough. */
+static int
+no_good_signer(const struct gw_smime_verify_result *res, struct gw_err *err)
+{
+	for (size_t i = 0; i < res->nsigners; i++)
+		if (res->signers[i].verified)
+			return gw_err_set(err, GW_ETRUST, "5.7.5", "smime: %s",
+					  res->signers[i].why);
+	/* RFC 3463 5.7.7: altered (the math fails), not only unverifiable. */
+	return gw_err_set(
+	    err, GW_ETRUST,
+	    res->nsigners > 0 && res->signers[0].cert != NULL ? "5.7.7"
+							      : "5.7.5",
+	    "smime: %s", res->nsigners > 0 ? res->signers[0].why : "no signer");
+}
+
+/* multipart/signed: split by hand, verify over the first part's bytes. */
+static int
+verify_detached(const struct entity *e, const struct gw_smime_verify_opts *o,
+		struct gw_smime_verify_result *res, struct gw_err *err)
+{
+	struct gw_mimescan_part parts[3];
+	CMS_ContentInfo *cms = NULL;
+	struct entity sig;
+	struct gw_buf der, canon;
+	char bnd[128], proto[64];
+	size_t n, good = 0;
+	int rc = GW_EPARSE;
+
+	memset(&sig, 0, sizeof(sig));
+	gw_buf_init(&der, e->len);
+	gw_buf_init(&canon, e->len > ((size_t)-1 - 2) / 2 ? 0 : 2 * e->len + 2);
+	if (!gw_mimescan_param(e->ct.data, "boundary", bnd, sizeof(bnd))) {
+		gw_err_set(err, rc, "5.6.0",
+			   "smime: multipart/signed without a boundary");
+		goto out;
+	}
+	if (!gw_mimescan_param(e->ct.data, "protocol", proto, sizeof(proto)) ||
+	    (strcasecmp(proto, "application/pkcs7-signature") != 0 &&
+	     strcasecmp(proto, "application/x-pkcs7-signature") != 0)) {
+		gw_err_set(err, rc, "5.6.0",
+			   "smime: multipart/signed protocol is not "
+			   "application/pkcs7-signature");
+		goto out;
+	}
+	(void)gw_mimescan_param(e->ct.data, "micalg", res->micalg,
+				sizeof(res->micalg));
+	if ((rc = gw_mimescan_multipart(e->p + e->body, e->len - e->body, bnd,
+					parts, 3, &n, err)) != 0)
+		goto out;
+	if (n != 2) {
+		rc = gw_err_set(err, GW_EPARSE, "5.6.0",
+				"smime: multipart/signed with %zu parts (2 "
+				"needed)",
+				n);
+		goto out;
+	}
+	if ((rc = entity_open(&sig, parts[1].p, parts[1].len, err)) != 0)
+		goto out;
+	if (!is_pkcs7(sig.type, "signature")) {
+		rc = gw_err_set(err, GW_EPARSE, "5.6.0",
+				"smime: second part is %s, not "
+				"application/pkcs7-signature",
+				sig.type);
+		goto out;
+	}
+	if ((rc = entity_der(&sig, &der, err)) != 0)
+		goto out;
+	if ((cms = cms_parse(&der, err)) == NULL) {
+		rc = GW_EPARSE;
+		goto out;
+	}
+	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed ||
+	    CMS_is_detached(cms) != 1) {
+		rc = gw_err_set(err, GW_EPARSE, "5.6.0",
+				"smime: signature part is not a detached "
+				"SignedData");
+		goto out;
+	}
+	if (gw_buf_append(&res->content, parts[0].p, parts[0].len) < 0) {
+		rc = gw_err_set(err, GW_ELIMIT, "5.3.4",
+				"smime: content too large");
+		goto out;
+	}
+	rc = check_signers(cms, parts[0].p, parts[0].len, o, res, &good, err);
+	if (rc == 0 && good == 0 && !is_crlf_only(parts[0].p, parts[0].len) &&
+	    gw_smime_canon(parts[0].p, parts[0].len, &canon) == 0) {
+		rc = check_signers(cms, canon.data, canon.len, o, res, &good,
+				   err);
+		res->canonical = rc == 0 && good > 0;
+	}
+	if (rc == 0 && good == 0)
+		rc = no_good_signer(res, err);
+out:
+	CMS_ContentInfo_free(cms);
+	gw_buf_dispose(&der);
+	gw_buf_dispose(&canon);
+	gw_buf_dispose(&sig.ct);
+	return rc;
+}
+
+/* application/pkcs7-mime signed-data: the content is inside. */
+static int
+verify_opaque(const struct entity *e, const struct gw_smime_verify_opts *o,
+	      struct gw_smime_verify_result *res, struct gw_err *err)
+{
+	CMS_ContentInfo *cms = NULL;
+	struct gw_buf der;
+	size_t good = 0;
+	int rc, nid;
+
+	res->opaque = true;
+	gw_buf_init(&der, e->len);
+	if ((rc = entity_der(e, &der, err)) != 0)
+		goto out;
+	if ((cms = cms_parse(&der, err)) == NULL) {
+		rc = GW_EPARSE;
+		goto out;
+	}
+	nid = OBJ_obj2nid(CMS_get0_type(cms));
+	if (nid != NID_pkcs7_signed || CMS_is_detached(cms) == 1) {
+		rc = gw_err_set(err, GW_ETRUST, "5.7.1",
+				"smime: not signed (CMS %s%s)", OBJ_nid2sn(nid),
+				nid == NID_pkcs7_signed ? " without content"
+							: "");
+		goto out;
+	}
+	rc = check_signers(cms, NULL, 0, o, res, &good, err);
+	if (rc == 0 && good == 0)
+		rc = no_good_signer(res, err);
+out:
+	CMS_ContentInfo_free(cms);
+	gw_buf_dispose(&der);
+	return rc;
+}
+
+int
+gw_smime_verify(const void *entity, size_t len,
+		const struct gw_smime_verify_opts *o,
+		struct gw_smime_verify_result *res, struct gw_err *err)
+{
+	struct entity e;
+	char st[64];
+	int rc;
+
+	if (len > (size_t)0x7fffffff)
+		return gw_err_set(err, GW_ELIMIT, "5.3.4", "smime: too large");
+	if ((rc = entity_open(&e, entity, len, err)) != 0)
+		goto out;
+	if (strcmp(e.type, "multipart/signed") == 0) {
+		rc = verify_detached(&e, o, res, err);
+	} else if (is_pkcs7(e.type, "mime")) {
+		if (gw_mimescan_param(e.ct.data, "smime-type", st,
+				      sizeof(st)) &&
+		    strcasecmp(st, "signed-data") != 0)
+			rc = gw_err_set(err, GW_ETRUST, "5.7.1",
+					"smime: not signed (smime-type=%.40s)",
+					st);
+		else
+			rc = verify_opaque(&e, o, res, err);
+	} else {
+		rc = gw_err_set(err, GW_ETRUST, "5.7.1",
+				"smime: not signed (%s)", e.type);
+	}
+out:
+	gw_buf_dispose(&e.ct);
 	ERR_clear_error();
 	return rc;
 }

@@ -8,7 +8,10 @@
  *	SHA-256 CMS signature, then an application/pkcs7-mime
  *	enveloped-data entity for every recipient certificate. Also decides
  *	whether a certificate may be used at all (key size, validity,
- *	subjectAltName binding, key usage).
+ *	subjectAltName binding, key usage). Incoming: decrypts an
+ *	enveloped-data message with our keys and verifies a
+ *	multipart/signed or opaque signed-data entity, reporting every
+ *	signer (the trust decision is the caller's, trust.h).
  * DESCRIPTION
  *	Certificates are opaque handles so that OpenSSL stays inside this
  *	module (and tls). The entity handed to gw_smime_sign() is first
@@ -128,5 +131,81 @@ int gw_smime_encrypt(const void *entity, size_t len,
 		     struct gw_smime_cert *const *rcpts, size_t nrcpts,
 		     enum gw_smime_cipher cipher, enum gw_smime_keyenc keyenc,
 		     struct gw_buf *out, struct gw_err *err);
+
+/*
+ * Open an incoming Direct message: msg is a whole RFC 5322 message (or
+ * entity) whose top-level Content-Type is application/pkcs7-mime or the
+ * legacy application/x-pkcs7-mime, smime-type=enveloped-data (or no
+ * smime-type and a CMS EnvelopedData), base64. Each of keys (ours, with
+ * their private keys) is tried, first for the RecipientInfo that names
+ * its certificate, then - only when none names any of them - against
+ * every RecipientInfo (a peer that addressed a re-issued certificate).
+ * The decrypted entity (normally multipart/signed) is appended to out.
+ * GW_ETRUST (5.7.1) "not encrypted" for another Content-Type, smime-type
+ * or CMS type; GW_ETRUST (5.7.5) "no key of ours opens it"; GW_EPARSE
+ * (5.6.0 / 5.7.5) for a body that is not base64 or not CMS; GW_ELIMIT
+ * when out's maximum is passed. Thread-safe.
+ */
+int gw_smime_decrypt(const void *msg, size_t len,
+		     struct gw_smime_cert *const *keys, size_t nkeys,
+		     struct gw_buf *out, struct gw_err *err);
+
+#define GW_SMIME_SIGNERS_MAX 8
+
+struct gw_smime_verify_opts {
+	bool allow_sha1; /* accept SHA-1 digests (AS <= 1.2 peers) */
+};
+
+/* One SignerInfo of a verified message. */
+struct gw_smime_signer {
+	/*
+	 * The signer's certificate (a new reference, with the other
+	 * certificates of the message as its chain), or NULL when the
+	 * message does not carry it.
+	 */
+	struct gw_smime_cert *cert;
+	bool verified;   /* the signature math holds over the content */
+	bool digest_ok;  /* SHA-256/384/512, or SHA-1 when allowed */
+	char digest[16]; /* "sha256", "sha1", "md5", ... */
+	char why[160];   /* why not verified or digest refused, else "" */
+};
+
+struct gw_smime_verify_result {
+	/*
+	 * The signed entity as received (multipart/signed: the first part,
+	 * byte for byte; opaque: the eContent). Made by
+	 * gw_smime_verify_result_init() with the caller's maximum.
+	 */
+	struct gw_buf content;
+	bool opaque;    /* application/pkcs7-mime signed-data */
+	bool canonical; /* verified only over the CRLF-canonical form */
+	char micalg[32];
+	struct gw_smime_signer signers[GW_SMIME_SIGNERS_MAX];
+	size_t nsigners;
+};
+
+void gw_smime_verify_result_init(struct gw_smime_verify_result *r, size_t max);
+/* Drops the certificate references and the content. */
+void gw_smime_verify_result_dispose(struct gw_smime_verify_result *r);
+
+/*
+ * Verify a signed entity (headers and body): multipart/signed with a
+ * detached application/pkcs7-signature (or x-pkcs7-signature), or
+ * application/pkcs7-mime (x-pkcs7-mime) smime-type=signed-data. The
+ * first part of a multipart/signed is verified over the exact bytes
+ * between its delimiters; only when no signer verifies over them and
+ * they are not CRLF-canonical is the CRLF form tried (RFC 5751 3.1.1;
+ * res->canonical tells). Every SignerInfo is reported in res (up to
+ * GW_SMIME_SIGNERS_MAX). Returns 0 when at least one signer verified
+ * with an allowed digest. Trust in the signers is the caller's
+ * decision (trust.h). GW_ETRUST (5.7.1) "not signed" for another
+ * Content-Type; GW_ETRUST (5.7.7) when no signer verifies (the first
+ * signer's reason), 5.7.5 when one does but only with a refused digest
+ * or the signer's certificate is missing; GW_EPARSE (5.6.0)
+ * for a malformed structure; GW_ELIMIT. Thread-safe.
+ */
+int gw_smime_verify(const void *entity, size_t len,
+		    const struct gw_smime_verify_opts *o,
+		    struct gw_smime_verify_result *res, struct gw_err *err);
 
 #endif
