@@ -31,7 +31,17 @@ run() { # name command...
 	f=${f%% failed*}
 	total_p=$((total_p + p))
 	total_f=$((total_f + f))
-	[ "$r" -ne 0 ] && rc=1
+	# A suite that exits non-zero with no failed test (a sanitizer's
+	# leak report after the summary, a crash at exit) is a failure the
+	# summary line must show too.
+	if [ "$r" -ne 0 ]; then
+		rc=1
+		if [ "$f" -eq 0 ]; then
+			echo "$name: exit $r after its tests; last lines:"
+			tail -20 "$log/$name.log"
+			total_f=$((total_f + 1))
+		fi
+	fi
 }
 
 build() { # make args...
