@@ -26,6 +26,13 @@
  *	The checker is strict where the NIST decoder is (case-sensitive
  *	required names, ISO 9660 names) and skips only macOS debris
  *	(__MACOSX/, .DS_Store, ._*), which real conformant packages carry.
+ *
+ *	gw_xdm_read() is the receiving side (SPEC 5.4/5.5): a package from
+ *	a message, read from memory (zip_source_buffer_create), lenient on
+ *	names (any case, no ISO 9660, INDEX.HTM/README.TXT optional) but
+ *	never on safety: every entry is checked for traversal, links,
+ *	twins and encryption before any is inflated, and inflation is
+ *	bounded per entry, in total and by ratio while it happens.
  * STANDARDS
  *	ITI TF-2 3.32 (XDM media layout, ZIP over Email), ITI TF-3 4.2.3
  *	(URI, size, hash slots), ECMA-119 (ISO 9660) level 1 names, PKWARE
@@ -37,8 +44,11 @@
  *	count and uncompressed bytes are bounded and counted while reading,
  *	not taken from the central directory; nothing is extracted to disk.
  * LIMITS
- *	gw_xdm_limits (entries, total uncompressed bytes); metadata through
- *	gw_xds_limits; at most GW_XDM_MAX_DOCS documents per package.
+ *	gw_xdm_limits (entries, total and per-entry uncompressed bytes,
+ *	compression ratio, name length; GW_XDM_READ_* defaults, after
+ *	RELIABILITY.md: 1000 / 200 MiB / 40 MiB / 100:1 past 1 MiB);
+ *	metadata through gw_xds_limits; at most GW_XDM_MAX_DOCS documents per
+ *package.
  */
 #include "xdm.h"
 

@@ -7,6 +7,7 @@
  */
 #include "harness.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -487,4 +488,296 @@ GW_TEST(xdmin_zip_bomb)
 	CHECK_INT(r.nsubs, 0);
 	free(md);
 	free(zeros);
+}
+
+/* ---- RI packages, lower case, several subsets ------------------------ */
+
+/* SPEC 5.5: the Java RI's packages. */
+GW_TEST(xdmin_ri_packages)
+{
+	struct gw_xdmin_part part = {"application/zip", "xdm.zip", NULL, 0};
+	struct gw_xdmin_result r = {0};
+	struct gw_err e;
+	size_t len = 0;
+	char *zip = corpus("direct/xdm/direct-ri/xdm.zip", &len);
+
+	/* "IHE_XDM/SUBSET01METADATA.xml": no subset folder; refused. */
+	REQUIRE(zip != NULL);
+	part.data = zip;
+	part.len = len;
+	CHECK_INT(convert(&part, 1, NULL, &r, &e), GW_EPARSE);
+	CHECK(strstr(e.msg, "IHE_XDM/SUBSET01METADATA.xml is not IHE_XDM/"
+			    "<subset>/METADATA.XML") != NULL);
+	CHECK_INT(r.nsubs, 0);
+	free(zip);
+
+	/* samplexdm/IHE_XDM/...: no IHE_XDM/ at the root, so not XDM: it
+	 * travels as an application/zip document. */
+	zip = corpus("direct/xdm/direct-ri/samplexdm.zip", &len);
+	REQUIRE(zip != NULL);
+	part.data = zip;
+	part.len = len;
+	CHECK_INT(convert(&part, 1, NULL, &r, &e), 0);
+	REQUIRE(r.nsubs == 1);
+	CHECK(!r.subs[0].from_xdm);
+	CHECK(r.subs[0].limited);
+	REQUIRE(r.subs[0].ndocs == 1);
+	CHECK_STR(r.subs[0].docs[0].mime_type, "application/zip");
+	CHECK(r.subs[0].docs[0].len == len);
+	gw_xdmin_result_dispose(&r);
+	free(zip);
+}
+
+/* An ETT package with every name in lower case: accepted (SPEC 5.4). */
+GW_TEST(xdmin_lower_case_names)
+{
+	char src[512], dst[400];
+	struct gw_xdmin_part part = {"application/zip", NULL, NULL, 0};
+	struct gw_xdmin_result r = {0};
+	struct gw_err e;
+	size_t len = 0;
+	char *zip;
+	zip_t *za;
+
+	snprintf(src, sizeof(src), "%s/direct/xdm/ett/XDM_LIM.ZIP",
+		 gw_test_corpus());
+	snprintf(dst, sizeof(dst), "%s/lower.zip", gw_test_tmpdir());
+	zip = gw_test_slurp(src, &len);
+	REQUIRE(zip != NULL);
+	{
+		FILE *f = fopen(dst, "wb");
+
+		REQUIRE(f != NULL);
+		CHECK(fwrite(zip, 1, len, f) == len);
+		fclose(f);
+	}
+	free(zip);
+	za = zip_open(dst, 0, NULL);
+	REQUIRE(za != NULL);
+	for (zip_int64_t i = 0; i < zip_get_num_entries(za, 0); i++) {
+		char low[256];
+		const char *n = zip_get_name(za, (zip_uint64_t)i, 0);
+		size_t k = 0;
+
+		for (; n[k] != '\0' && k < sizeof(low) - 1; k++)
+			low[k] = (char)tolower((unsigned char)n[k]);
+		low[k] = '\0';
+		CHECK(zip_file_rename(za, (zip_uint64_t)i, low, 0) == 0);
+	}
+	REQUIRE(zip_close(za) == 0);
+	zip = gw_test_slurp(dst, &len);
+	REQUIRE(zip != NULL);
+	part.data = zip;
+	part.len = len;
+	CHECK_INT(convert(&part, 1, NULL, &r, &e), 0);
+	CHECK_INT(r.nsubs, 1);
+	CHECK(r.nsubs == 1 && r.subs[0].from_xdm && r.subs[0].ndocs == 1);
+	gw_xdmin_result_dispose(&r);
+	free(zip);
+}
+
+/* Two subsets: two submissions, in ZIP order. */
+GW_TEST(xdmin_two_subsets)
+{
+	struct gw_xdmin_part part = {"application/zip", NULL, NULL, 0};
+	struct gw_xdmin_result r = {0};
+	struct gw_err e;
+	char sha[41], *md, *zip;
+	size_t mdlen = 0, len = 0;
+
+	gw_digest_sha1_hex(DOC, strlen(DOC), sha);
+	md = metadata_for("DOC00001.TXT", strlen(DOC), sha, &mdlen);
+	REQUIRE(md != NULL);
+	{
+		const struct ent v[] = {
+		    {"IHE_XDM/SUBSET01/METADATA.XML", md, mdlen, false},
+		    {"IHE_XDM/SUBSET01/DOC00001.TXT", DOC, strlen(DOC), false},
+		    {"IHE_XDM/SUBSET02/METADATA.XML", md, mdlen, false},
+		    {"IHE_XDM/SUBSET02/DOC00001.TXT", DOC, strlen(DOC), false},
+		};
+
+		zip = make_zip(v, 4, &len);
+	}
+	REQUIRE(zip != NULL);
+	part.data = zip;
+	part.len = len;
+	CHECK_INT(convert(&part, 1, NULL, &r, &e), 0);
+	CHECK_INT(r.nsubs, 2);
+	for (size_t i = 0; i < r.nsubs; i++)
+		CHECK(r.subs[i].from_xdm && r.subs[i].ndocs == 1);
+	gw_xdmin_result_dispose(&r);
+	free(zip);
+	free(md);
+}
+
+/* ---- limited metadata ------------------------------------------------ */
+
+/* Parse a produced submission and check the SPEC 3.4 basics. */
+static struct gw_xds_submission *
+parse_limited(const struct gw_xdmin_sub *s)
+{
+	struct gw_xds_submission *x = NULL;
+	struct gw_xds_errors xe;
+	const char *md = s->metadata;
+
+	gw_xds_errors_init(&xe);
+	if (gw_xdsxml_parse(md, s->metadata_len, NULL, &x, &xe) != 0) {
+		gw_xds_errors_dispose(&xe);
+		return NULL;
+	}
+	gw_xds_errors_dispose(&xe);
+	CHECK(s->limited && !s->from_xdm);
+	CHECK(strstr(md, GW_XDS_SS_LIMITED) != NULL);
+	CHECK(strstr(md, GW_XDS_DE_LIMITED) != NULL);
+	CHECK(strstr(md, "||^^Internet^" RCPT) != NULL);
+	CHECK(strstr(md, "^^Internet^" SENDER) != NULL);
+	CHECK(strstr(md, "authorTelecommunication") != NULL);
+	CHECK_STR(x->ss_source_id, SOURCE_ID);
+	CHECK(x->ss_unique_id != NULL &&
+	      strncmp(x->ss_unique_id, "2.25.", 5) == 0);
+	CHECK(strstr(md, "Referral") != NULL); /* the Subject */
+	return x;
+}
+
+/* A C-CDA without XDM: its header facts, and the note is dropped. */
+GW_TEST(xdmin_ccda_limited)
+{
+	struct gw_xdmin_part parts[2] = {
+	    {"text/plain; charset=us-ascii", NULL, NOTE, strlen(NOTE)},
+	    {"text/xml", "ccd.xml", NULL, 0},
+	};
+	struct gw_xdmin_result r = {0};
+	struct gw_cda_header *h = NULL;
+	struct gw_xds_submission *x;
+	struct gw_err e;
+	char sha[41];
+	size_t len = 0;
+	char *ccd = corpus(CCD, &len);
+
+	REQUIRE(ccd != NULL);
+	parts[1].data = ccd;
+	parts[1].len = len;
+	REQUIRE(gw_cda_header_parse(ccd, len, &h, &e) == 0);
+	CHECK_INT(convert(parts, 2, NULL, &r, &e), 0);
+	REQUIRE(r.nsubs == 1);
+	REQUIRE(r.subs[0].ndocs == 1);
+	CHECK_STR(r.subs[0].docs[0].id, "Document01");
+	CHECK_STR(r.subs[0].docs[0].mime_type, "text/xml");
+	CHECK(r.subs[0].docs[0].len == len &&
+	      memcmp(r.subs[0].docs[0].data, ccd, len) == 0);
+	x = parse_limited(&r.subs[0]);
+	REQUIRE(x != NULL);
+	REQUIRE(x->nentries == 1);
+	CHECK_STR(x->entries[0].unique_id, h->unique_id);
+	CHECK_STR(x->entries[0].patient_id, h->patient_id);
+	CHECK_STR(x->ss_patient_id, h->patient_id);
+	CHECK_STR(x->entries[0].title, h->title);
+	CHECK_STR(x->entries[0].creation_time, h->creation_time);
+	CHECK_STR(x->entries[0].mime_type, "text/xml");
+	gw_digest_sha1_hex(ccd, len, sha);
+	CHECK_STR(x->entries[0].hash, sha);
+	/* typeCode and formatCode from the header. */
+	CHECK(strstr(r.subs[0].metadata, h->type.code) != NULL);
+	CHECK(h->format_code != NULL &&
+	      strstr(r.subs[0].metadata, h->format_code) != NULL);
+	gw_xds_submission_free(x);
+	gw_cda_header_free(h);
+	gw_xdmin_result_dispose(&r);
+	free(ccd);
+}
+
+/* A PDF, labelled application/zip to show the label is not trusted. */
+GW_TEST(xdmin_pdf_limited)
+{
+	struct gw_xdmin_part parts[2] = {
+	    {"Application/PDF; name=\"r.pdf\"", "r.pdf", PDF, strlen(PDF)},
+	    {"application/zip", "xdm.zip", PDF, strlen(PDF)},
+	};
+	struct gw_xdmin_result r = {0};
+	struct gw_xds_submission *x;
+	struct gw_err e;
+
+	CHECK_INT(convert(parts, 2, NULL, &r, &e), 0);
+	REQUIRE(r.nsubs == 1);
+	REQUIRE(r.subs[0].ndocs == 2);
+	CHECK_STR(r.subs[0].docs[0].mime_type, "application/pdf");
+	CHECK_STR(r.subs[0].docs[1].mime_type, "application/zip");
+	CHECK_STR(r.subs[0].docs[1].id, "Document02");
+	x = parse_limited(&r.subs[0]);
+	REQUIRE(x != NULL);
+	REQUIRE(x->nentries == 2);
+	CHECK(x->entries[0].unique_id != NULL &&
+	      strncmp(x->entries[0].unique_id, "2.25.", 5) == 0);
+	/* Same bytes twice, still two distinct uniqueIds. */
+	CHECK(strcmp(x->entries[0].unique_id, x->entries[1].unique_id) != 0);
+	CHECK(strcmp(x->entries[0].unique_id, x->ss_unique_id) != 0);
+	CHECK_STR(x->entries[0].title, "r.pdf");
+	CHECK(x->ss_patient_id == NULL);
+	gw_xds_submission_free(x);
+	gw_xdmin_result_dispose(&r);
+}
+
+/* A ZIP without IHE_XDM/ is a document; an XDM next to it is not. */
+GW_TEST(xdmin_plain_zip_and_xdm)
+{
+	static const struct ent plain[] = {
+	    {"report/DOC.TXT", DOC, sizeof(DOC) - 1, false},
+	};
+	struct gw_xdmin_part parts[3] = {
+	    {"text/plain", NULL, NOTE, strlen(NOTE)},
+	    {"application/x-zip-compressed", "p.zip", NULL, 0},
+	    {"application/octet-stream", "x.bin", NULL, 0},
+	};
+	struct gw_xdmin_result r = {0};
+	struct gw_err e;
+	size_t plen = 0, xlen = 0;
+	char *pz = make_zip(plain, 1, &plen);
+	char *xz = corpus("direct/xdm/ett/XDM_LIM.ZIP", &xlen);
+
+	REQUIRE(pz != NULL && xz != NULL);
+	parts[1].data = pz;
+	parts[1].len = plen;
+	parts[2].data = xz;
+	parts[2].len = xlen;
+	CHECK_INT(convert(parts, 3, NULL, &r, &e), 0);
+	/* The XDM subset first, then the rest as limited metadata. */
+	REQUIRE(r.nsubs == 2);
+	CHECK(r.subs[0].from_xdm);
+	CHECK(!r.subs[1].from_xdm && r.subs[1].limited);
+	REQUIRE(r.subs[1].ndocs == 1);
+	CHECK_STR(r.subs[1].docs[0].mime_type, "application/x-zip-compressed");
+	CHECK(r.subs[1].docs[0].len == plen);
+	gw_xdmin_result_dispose(&r);
+	free(pz);
+	free(xz);
+}
+
+/* Only a note: the note is the document. No parts, bad config: errors. */
+GW_TEST(xdmin_note_only_and_bad_input)
+{
+	struct gw_xdmin_part note = {"text/plain", NULL, NOTE, strlen(NOTE)};
+	struct gw_xdmin_result r = {0};
+	struct gw_xdmin_msg m = {.parts = &note,
+				 .nparts = 1,
+				 .sender = SENDER,
+				 .recipients = rcpts,
+				 .nrecipients = 1};
+	struct gw_xdmin_config cfg = {.source_id = "not an oid"};
+	struct gw_xds_submission *x;
+	struct gw_err e;
+
+	CHECK_INT(convert(&note, 1, NULL, &r, &e), 0);
+	REQUIRE(r.nsubs == 1 && r.subs[0].ndocs == 1);
+	CHECK_STR(r.subs[0].docs[0].mime_type, "text/plain");
+	x = parse_limited(&r.subs[0]);
+	gw_xds_submission_free(x);
+	gw_xdmin_result_dispose(&r);
+
+	CHECK_INT(convert(&note, 0, NULL, &r, &e), GW_ERROR);
+	CHECK_INT(gw_xdmin_convert(&m, &cfg, &r, &e), GW_ERROR);
+	CHECK(strstr(e.msg, "source_id") != NULL);
+	cfg.source_id = SOURCE_ID;
+	m.sender = "not^an address";
+	CHECK_INT(gw_xdmin_convert(&m, &cfg, &r, &e), GW_ERROR);
+	CHECK_INT(r.nsubs, 0);
 }
