@@ -1144,6 +1144,11 @@ read_doc(struct check *c, const char *dir, const struct gw_xdsxml_docinfo *d,
 	path = NULL;
 	rc = 0;
 out:
+	if (rc < 0) {
+		/* Not counted in the subset: free what was read here. */
+		free(f->data);
+		f->data = NULL;
+	}
 	free(path);
 	return rc;
 }
