@@ -26,6 +26,13 @@
  *	The checker is strict where the NIST decoder is (case-sensitive
  *	required names, ISO 9660 names) and skips only macOS debris
  *	(__MACOSX/, .DS_Store, ._*), which real conformant packages carry.
+ *
+ *	gw_xdm_read() is the receiving side (SPEC 5.4/5.5): a package from
+ *	a message, read from memory (zip_source_buffer_create), lenient on
+ *	names (any case, no ISO 9660, INDEX.HTM/README.TXT optional) but
+ *	never on safety: every entry is checked for traversal, links,
+ *	twins and encryption before any is inflated, and inflation is
+ *	bounded per entry, in total and by ratio while it happens.
  * STANDARDS
  *	ITI TF-2 3.32 (XDM media layout, ZIP over Email), ITI TF-3 4.2.3
  *	(URI, size, hash slots), ECMA-119 (ISO 9660) level 1 names, PKWARE
@@ -37,8 +44,11 @@
  *	count and uncompressed bytes are bounded and counted while reading,
  *	not taken from the central directory; nothing is extracted to disk.
  * LIMITS
- *	gw_xdm_limits (entries, total uncompressed bytes); metadata through
- *	gw_xds_limits; at most GW_XDM_MAX_DOCS documents per package.
+ *	gw_xdm_limits (entries, total and per-entry uncompressed bytes,
+ *	compression ratio, name length; GW_XDM_READ_* defaults, after
+ *	RELIABILITY.md: 1000 / 200 MiB / 40 MiB / 100:1 past 1 MiB);
+ *	metadata through gw_xds_limits; at most GW_XDM_MAX_DOCS documents per
+ *package.
  */
 #include "xdm.h"
 
@@ -471,7 +481,7 @@ out:
 
 struct check {
 	zip_t *za;
-	struct gw_xdm_limits lim;
+	struct gw_xdm_limits lim; /* max_entry, max_ratio 0: not checked */
 	struct gw_xdm_report rep;
 	uint64_t total; /* uncompressed bytes read or announced */
 	bool index, readme;
@@ -573,6 +583,28 @@ check_name(const char *name, struct gw_err *err)
 }
 
 /*
+ * The per-entry bounds of gw_xdm_read, checked after each chunk: n bytes
+ * inflated so far from comp compressed ones (as the central directory
+ * says; a lie there only makes the ratio test weaker, never the caps).
+ */
+static int
+entry_bounds(const struct check *c, const char *name, uint64_t n, uint64_t comp,
+	     struct gw_err *err)
+{
+	if (c->lim.max_entry != 0 && n > c->lim.max_entry)
+		return gw_err_set(err, GW_ELIMIT, "5.3.4",
+				  "xdm: entry %s inflates past %llu bytes",
+				  name, (unsigned long long)c->lim.max_entry);
+	if (c->lim.max_ratio != 0 && n > c->lim.ratio_after &&
+	    n / c->lim.max_ratio > (comp > 0 ? comp : 1))
+		return gw_err_set(err, GW_ELIMIT, "5.3.4",
+				  "xdm: entry %s: compression ratio above "
+				  "%u:1 (zip bomb)",
+				  name, c->lim.max_ratio);
+	return 0;
+}
+
+/*
  * Read entry idx: into *out (free()) if out is not NULL, hashing it into
  * hex if hex is not NULL. Counts against max_total as it reads.
  */
@@ -584,11 +616,15 @@ read_entry(struct check *c, zip_uint64_t idx, const char *name, char **out,
 	struct gw_digest *md = hex != NULL ? gw_digest_sha1_new() : NULL;
 	struct gw_buf b;
 	char *chunk = gw_xmalloc(CHUNK);
-	uint64_t n = 0;
+	uint64_t n = 0, comp = 0;
+	zip_stat_t st;
 	int rc = -1;
 
 	gw_buf_init(&b, (size_t)(c->lim.max_total < SIZE_MAX ? c->lim.max_total
 							     : SIZE_MAX));
+	if (zip_stat_index(c->za, idx, 0, &st) == 0 &&
+	    (st.valid & ZIP_STAT_COMP_SIZE))
+		comp = st.comp_size;
 	if (zf == NULL || (hex != NULL && md == NULL)) {
 		rc = gw_err_set(err, GW_EPARSE, "5.6.0",
 				"xdm: cannot open entry %s: %s", name,
@@ -608,6 +644,8 @@ read_entry(struct check *c, zip_uint64_t idx, const char *name, char **out,
 			break;
 		n += (uint64_t)r;
 		c->total += (uint64_t)r;
+		if ((rc = entry_bounds(c, name, n, comp, err)) < 0)
+			goto out;
 		if (c->total > c->lim.max_total) {
 			rc = gw_err_set(err, GW_ELIMIT, "5.3.4",
 					"xdm: more than %llu uncompressed "
@@ -867,5 +905,393 @@ out:
 		zip_discard(c.za);
 	if (rep != NULL)
 		*rep = c.rep;
+	return rc;
+}
+
+/* ---- reading a received package (SPEC 5.4, 5.5) ------------------------ */
+
+bool
+gw_xdm_is_zip(const void *p, size_t len)
+{
+	return p != NULL && len >= 4 && memcmp(p, "PK\003\004", 4) == 0;
+}
+
+void
+gw_xdm_package_free(struct gw_xdm_package *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nsubsets; i++) {
+		struct gw_xdm_subset *s = &p->subsets[i];
+
+		for (size_t k = 0; k < s->ndocs; k++) {
+			free(s->docs[k].id);
+			free(s->docs[k].mime_type);
+			free(s->docs[k].entry);
+			free(s->docs[k].data);
+		}
+		free(s->docs);
+		free(s->dir);
+		free(s->metadata);
+	}
+	free(p->subsets);
+	free(p);
+}
+
+/* The first path component of name is IHE_XDM, in any case. */
+static bool
+in_ihe_xdm(const char *name)
+{
+	return strncasecmp(name, "IHE_XDM/", 8) == 0;
+}
+
+/* IHE_XDM/<one component>/METADATA.XML, in any case (SPEC 5.5). */
+static bool
+is_metadata_lenient(const char *name)
+{
+	const char *rest;
+
+	if (!in_ihe_xdm(name))
+		return false;
+	rest = strchr(name + 8, '/');
+	return rest != NULL && rest > name + 8 &&
+	       strcasecmp(rest, "/METADATA.XML") == 0;
+}
+
+/* Zip-slip rules for any entry name (no ISO 9660 rules on receive). */
+static int
+safe_name(const char *name, unsigned max, struct gw_err *err)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > max)
+		return bad(err,
+			   "xdm: an entry name is empty or longer than %u "
+			   "bytes",
+			   max);
+	for (const char *p = name; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return bad(err,
+				   "xdm: entry name \"%.80s\" has a control "
+				   "character",
+				   name);
+	if (name[0] == '/' || strchr(name, '\\') != NULL ||
+	    (len >= 2 && name[1] == ':'))
+		return bad(err,
+			   "xdm: entry name \"%.120s\" is absolute or has a "
+			   "backslash (path traversal)",
+			   name);
+	for (const char *p = name; *p != '\0';) {
+		const char *e = strchr(p, '/');
+		size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
+
+		if ((n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return bad(err,
+				   "xdm: entry name \"%.120s\" has a . or .. "
+				   "component (path traversal)",
+				   name);
+		p += n + (e != NULL ? 1 : 0);
+	}
+	return 0;
+}
+
+/* Regular files and directories only; never links, devices, encryption. */
+static int
+safe_entry(struct check *c, zip_uint64_t i, const zip_stat_t *st,
+	   struct gw_err *err)
+{
+	zip_uint8_t opsys = 0;
+	zip_uint32_t attr = 0;
+
+	if ((st->valid & ZIP_STAT_ENCRYPTION_METHOD) &&
+	    st->encryption_method != ZIP_EM_NONE)
+		return bad(err, "xdm: entry %.120s is encrypted", st->name);
+	if (zip_file_get_external_attributes(c->za, i, 0, &opsys, &attr) != 0)
+		return bad(err, "xdm: entry %.120s: unreadable attributes",
+			   st->name);
+	if (opsys == ZIP_OPSYS_UNIX) {
+		unsigned mode = (attr >> 16) & S_IFMT;
+
+		if (mode == S_IFLNK)
+			return bad(err, "xdm: entry %.120s is a symbolic link",
+				   st->name);
+		if (mode != 0 && mode != S_IFREG && mode != S_IFDIR)
+			return bad(err,
+				   "xdm: entry %.120s is not a regular file "
+				   "or directory",
+				   st->name);
+	}
+	if (c->lim.max_entry != 0 && (st->valid & ZIP_STAT_SIZE) &&
+	    st->size > c->lim.max_entry)
+		return gw_err_set(err, GW_ELIMIT, "5.3.4",
+				  "xdm: entry %.120s announces more than %llu "
+				  "bytes",
+				  st->name,
+				  (unsigned long long)c->lim.max_entry);
+	return 0;
+}
+
+/*
+ * Every entry: safe name, safe kind, no case-insensitive twin. Counts
+ * junk. Returns the number of METADATA.XML entries in *nmeta.
+ */
+static int
+safe_entries(struct check *c, zip_int64_t n, size_t *nmeta, struct gw_err *err)
+{
+	const char **names = gw_xcalloc((size_t)n + 1, sizeof(*names));
+	int rc = 0;
+
+	*nmeta = 0;
+	for (zip_int64_t i = 0; i < n && rc == 0; i++) {
+		zip_stat_t st;
+
+		if (zip_stat_index(c->za, (zip_uint64_t)i, 0, &st) != 0 ||
+		    !(st.valid & ZIP_STAT_NAME)) {
+			rc = bad(err, "xdm: entry %lld unreadable",
+				 (long long)i);
+			break;
+		}
+		if ((rc = safe_name(st.name, c->lim.max_name, err)) < 0 ||
+		    (rc = safe_entry(c, (zip_uint64_t)i, &st, err)) < 0)
+			break;
+		for (zip_int64_t k = 0; k < i; k++)
+			if (strcasecmp(names[k], st.name) == 0) {
+				rc = bad(err,
+					 "xdm: entry name \"%.120s\" occurs "
+					 "twice (case-insensitively)",
+					 st.name);
+				break;
+			}
+		names[i] = st.name;
+		if (is_junk(st.name))
+			c->rep.njunk++;
+		else if (is_metadata_lenient(st.name))
+			(*nmeta)++;
+	}
+	free(names);
+	return rc;
+}
+
+/* The Java RI's "IHE_XDM/SUBSET01" + name without a slash (SPEC 5.5). */
+static int
+no_metadata(struct check *c, zip_int64_t n, struct gw_err *err)
+{
+	for (zip_int64_t i = 0; i < n; i++) {
+		const char *name = zip_get_name(c->za, (zip_uint64_t)i, 0);
+		size_t len = name != NULL ? strlen(name) : 0;
+
+		if (len > 12 && in_ihe_xdm(name) &&
+		    strcasecmp(name + len - 12, "METADATA.XML") == 0)
+			return bad(err,
+				   "xdm: %.120s is not IHE_XDM/<subset>/"
+				   "METADATA.XML (a subset folder without "
+				   "its slash, as the Direct RI wrote it)",
+				   name);
+	}
+	return bad(err, "xdm: IHE_XDM/ holds no <subset>/METADATA.XML");
+}
+
+/* One DocumentEntry of a subset: find its file, check size and hash. */
+static int
+read_doc(struct check *c, const char *dir, const struct gw_xdsxml_docinfo *d,
+	 struct gw_xdm_file *f, struct gw_err *err)
+{
+	const char *id = d->id != NULL ? d->id : "(no id)";
+	char *path = NULL;
+	uint64_t n = 0;
+	zip_int64_t idx;
+	int rc;
+
+	if (d->id == NULL || d->mime_type == NULL || d->nuri != 1 ||
+	    d->nuri_values != 1 || d->nsize > 1 || d->nsize_values > 1 ||
+	    d->nhash > 1 || d->nhash_values > 1) {
+		rc = bad(err,
+			 "xdm: DocumentEntry %.80s needs an id, a mimeType, "
+			 "one single-valued URI slot and at most one "
+			 "single-valued size and hash slot",
+			 id);
+		goto out;
+	}
+	path = resolve_uri(dir, d->uri);
+	/* Twins were refused, so a case-insensitive match is unique. */
+	idx = path != NULL ? zip_name_locate(c->za, path, ZIP_FL_NOCASE) : -1;
+	if (idx < 0 || path[strlen(path) - 1] == '/' || is_junk(path)) {
+		rc = bad(err,
+			 "xdm: DocumentEntry %.80s: URI %.80s names no file "
+			 "of the package",
+			 id, d->uri);
+		goto out;
+	}
+	if ((rc = read_entry(c, (zip_uint64_t)idx, path, &f->data, &n, f->sha1,
+			     err)) < 0)
+		goto out;
+	f->len = (size_t)n;
+	if ((d->size != NULL && !decimal_eq(d->size, n)) ||
+	    (d->hash != NULL &&
+	     (strlen(d->hash) != 40 || strcasecmp(d->hash, f->sha1) != 0))) {
+		rc = bad(err,
+			 "xdm: DocumentEntry %.80s: %.80s has %llu bytes and "
+			 "SHA-1 %s, METADATA.XML says %.24s and %.48s",
+			 id, path, (unsigned long long)n, f->sha1,
+			 d->size ? d->size : "(no size)",
+			 d->hash ? d->hash : "(no hash)");
+		goto out;
+	}
+	f->id = gw_xstrdup(d->id);
+	f->mime_type = gw_xstrdup(d->mime_type);
+	f->entry = path;
+	path = NULL;
+	rc = 0;
+out:
+	if (rc < 0) {
+		/* Not counted in the subset: free what was read here. */
+		free(f->data);
+		f->data = NULL;
+	}
+	free(path);
+	return rc;
+}
+
+/* One IHE_XDM/<subset>/METADATA.XML and its documents. */
+static int
+read_subset(struct check *c, zip_uint64_t idx, const char *name,
+	    const struct gw_xds_limits *xlim, struct gw_xdm_subset *s,
+	    struct gw_err *err)
+{
+	struct gw_xdsxml_docinfo *v = NULL;
+	size_t nv = 0;
+	uint64_t len = 0;
+	int rc;
+
+	s->dir = gw_xstrndup(name, strlen(name) - strlen("/METADATA.XML"));
+	if ((rc = read_entry(c, idx, name, &s->metadata, &len, NULL, err)) < 0)
+		goto out;
+	s->metadata_len = (size_t)len;
+	if ((rc = gw_xdsxml_doc_list(s->metadata, s->metadata_len, xlim, &v,
+				     &nv, err)) < 0) {
+		gw_err_prefix(err, "xdm: %.120s", name);
+		goto out;
+	}
+	if (nv == 0) {
+		rc = bad(err, "xdm: %.120s has no DocumentEntry", name);
+		goto out;
+	}
+	s->docs = gw_xcalloc(nv, sizeof(*s->docs));
+	for (size_t i = 0; i < nv; i++, s->ndocs++)
+		if ((rc = read_doc(c, s->dir, &v[i], &s->docs[i], err)) < 0)
+			goto out;
+	rc = 0;
+out:
+	gw_xdsxml_docinfo_free(v, nv);
+	return rc;
+}
+
+static void
+read_limits(const struct gw_xdm_limits *in, struct gw_xdm_limits *l)
+{
+	static const struct gw_xdm_limits def = {
+	    .max_entries = GW_XDM_READ_ENTRIES,
+	    .max_total = GW_XDM_READ_TOTAL,
+	    .max_entry = GW_XDM_READ_ENTRY,
+	    .max_ratio = GW_XDM_READ_RATIO,
+	    .ratio_after = GW_XDM_READ_RATIO_AFTER,
+	    .max_name = GW_XDM_READ_NAME,
+	};
+
+	*l = def;
+	if (in == NULL)
+		return;
+	l->max_entries = in->max_entries ? in->max_entries : l->max_entries;
+	l->max_total = in->max_total ? in->max_total : l->max_total;
+	l->max_entry = in->max_entry ? in->max_entry : l->max_entry;
+	l->max_ratio = in->max_ratio ? in->max_ratio : l->max_ratio;
+	l->ratio_after = in->ratio_after ? in->ratio_after : l->ratio_after;
+	l->max_name = in->max_name ? in->max_name : l->max_name;
+}
+
+/* Recognised: count, safety, then every subset. */
+static int
+read_package(struct check *c, zip_int64_t n, const struct gw_xds_limits *xlim,
+	     struct gw_xdm_package *p, struct gw_err *err)
+{
+	size_t nmeta = 0;
+	int rc;
+
+	if ((uint64_t)n > c->lim.max_entries)
+		return gw_err_set(err, GW_ELIMIT, "5.3.4",
+				  "xdm: more than %u entries",
+				  c->lim.max_entries);
+	if ((rc = safe_entries(c, n, &nmeta, err)) < 0)
+		return rc;
+	if (nmeta == 0)
+		return no_metadata(c, n, err);
+	p->subsets = gw_xcalloc(nmeta, sizeof(*p->subsets));
+	for (zip_int64_t i = 0; i < n; i++) {
+		const char *name = zip_get_name(c->za, (zip_uint64_t)i, 0);
+
+		if (name == NULL || is_junk(name) || !is_metadata_lenient(name))
+			continue;
+		rc = read_subset(c, (zip_uint64_t)i, name, xlim,
+				 &p->subsets[p->nsubsets++], err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+gw_xdm_read(const void *zip, size_t len, const struct gw_xdm_limits *lim,
+	    const struct gw_xds_limits *xlim, struct gw_xdm_package **out,
+	    struct gw_err *err)
+{
+	struct gw_xdm_package *p = NULL;
+	struct check c = {0};
+	zip_source_t *src = NULL;
+	zip_error_t ze;
+	zip_int64_t n;
+	bool xdm = false;
+	int rc;
+
+	*out = NULL;
+	read_limits(lim, &c.lim);
+	if (!gw_xdm_is_zip(zip, len))
+		return gw_err_set(err, GW_ENOTFOUND, "5.6.0",
+				  "xdm: not a ZIP (no PK\\3\\4 header)");
+	zip_error_init(&ze);
+	src = zip_source_buffer_create(zip, len, 0, &ze);
+	if (src != NULL)
+		c.za =
+		    zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+	if (c.za == NULL) {
+		rc = gw_err_set(err, GW_ENOTFOUND, "5.6.0",
+				"xdm: not a readable ZIP: %s",
+				zip_error_strerror(&ze));
+		zip_source_free(src);
+		zip_error_fini(&ze);
+		return rc;
+	}
+	zip_error_fini(&ze);
+	n = zip_get_num_entries(c.za, 0);
+	for (zip_int64_t i = 0; i < n && !xdm; i++) {
+		const char *name = zip_get_name(c.za, (zip_uint64_t)i, 0);
+
+		xdm = name != NULL && in_ihe_xdm(name);
+	}
+	if (!xdm) {
+		rc = gw_err_set(err, GW_ENOTFOUND, "5.6.0",
+				"xdm: a ZIP without an IHE_XDM/ folder");
+		goto out;
+	}
+	p = gw_xcalloc(1, sizeof(*p));
+	if ((rc = read_package(&c, n, xlim, p, err)) < 0)
+		goto out;
+	p->njunk = c.rep.njunk;
+	*out = p;
+	p = NULL;
+	rc = 0;
+out:
+	zip_discard(c.za); /* also frees src */
+	gw_xdm_package_free(p);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #ifndef GW_XDM_H
 #define GW_XDM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,11 +84,25 @@ int gw_xdm_build(const struct gw_xdm_input *in, const char *tmpdir,
  */
 void gw_xdm_remove(const char *zip_path);
 
-/* Bounds for gw_xdm_check; zero fields take the defaults. */
+/*
+ * Bounds for gw_xdm_check and gw_xdm_read; zero fields take the defaults.
+ * gw_xdm_check uses only max_entries and max_total (default 256 MiB).
+ */
 struct gw_xdm_limits {
 	unsigned max_entries; /* ZIP entries, default 1000 */
-	uint64_t max_total;   /* uncompressed bytes, default 256 MiB */
+	uint64_t max_total;   /* uncompressed bytes, default 200 MiB (read) */
+	uint64_t max_entry;   /* uncompressed bytes of one entry, 40 MiB */
+	unsigned max_ratio;   /* uncompressed : compressed, default 100 */
+	uint64_t ratio_after; /* the ratio counts past this many bytes of an
+				 entry, default 1 MiB */
+	unsigned max_name;    /* bytes of an entry name, default 255 */
 };
+#define GW_XDM_READ_ENTRIES     1000
+#define GW_XDM_READ_TOTAL       (200ULL << 20)
+#define GW_XDM_READ_ENTRY       (40ULL << 20)
+#define GW_XDM_READ_RATIO       100
+#define GW_XDM_READ_RATIO_AFTER (1ULL << 20)
+#define GW_XDM_READ_NAME        255
 
 /* What gw_xdm_check found. */
 struct gw_xdm_report {
@@ -111,5 +126,61 @@ struct gw_xdm_report {
  */
 int gw_xdm_check(const char *zip_path, const struct gw_xdm_limits *lim,
 		 struct gw_xdm_report *rep, struct gw_err *err);
+
+/* True if p starts with a ZIP local file header (PK\3\4). */
+bool gw_xdm_is_zip(const void *p, size_t len);
+
+/* One document of a package read by gw_xdm_read. Owned by the package. */
+struct gw_xdm_file {
+	char *id;        /* ExtrinsicObject/@id */
+	char *mime_type; /* ExtrinsicObject/@mimeType */
+	char *entry;     /* the ZIP entry its URI resolved to */
+	char *data;      /* the bytes (NUL-terminated for convenience) */
+	size_t len;
+	char sha1[41]; /* of data, lowercase hex */
+};
+
+/* One IHE_XDM/<subset>/ folder. Owned by the package. */
+struct gw_xdm_subset {
+	char *dir;      /* "IHE_XDM/<subset>" as spelt in the ZIP */
+	char *metadata; /* METADATA.XML, byte for byte (NUL-terminated) */
+	size_t metadata_len;
+	struct gw_xdm_file *docs; /* in ExtrinsicObject order */
+	size_t ndocs;
+};
+
+struct gw_xdm_package {
+	struct gw_xdm_subset *subsets; /* in ZIP entry order */
+	size_t nsubsets;
+	unsigned njunk; /* __MACOSX/, .DS_Store, ._* entries skipped */
+};
+
+/*
+ * Read an XDM package received in a message from memory (zip[0..len),
+ * borrowed; nothing is written to disk). Recognition is by content: the
+ * bytes must be a ZIP that libzip opens and one entry's first component
+ * must be IHE_XDM (any case), else GW_ENOTFOUND ("not XDM": the caller
+ * may treat the bytes as an ordinary attachment). A recognised package
+ * must then be safe and whole, or GW_EPARSE / GW_ELIMIT with err saying
+ * which entry and why: every entry (macOS debris included) has a name of
+ * at most max_name bytes, no control characters, not absolute, no
+ * backslash, no "." or ".." component, no case-insensitive twin; is a
+ * regular file or a directory (no symbolic links or devices in its Unix
+ * external attributes), not encrypted; entry count, per-entry and total
+ * uncompressed bytes and the per-entry compression ratio are bounded
+ * while inflating, never taken from the headers. SPEC 5.4/5.5 leniency:
+ * IHE_XDM and METADATA.XML match in any case (the Java RI writes
+ * METADATA.xml); ISO 9660 naming, INDEX.HTM and README.TXT are not
+ * required. Every IHE_XDM/<subset>/METADATA.XML is one subset; each of
+ * its ExtrinsicObjects needs a mimeType and one single-valued URI slot
+ * naming a file (relative to the METADATA.XML folder, matched in any
+ * case); its size and hash slots, when present, must equal the bytes.
+ * xlim bounds the metadata parse (may be NULL); lim may be NULL.
+ * On success *out is a new package (gw_xdm_package_free). Thread-safe.
+ */
+int gw_xdm_read(const void *zip, size_t len, const struct gw_xdm_limits *lim,
+		const struct gw_xds_limits *xlim, struct gw_xdm_package **out,
+		struct gw_err *err);
+void gw_xdm_package_free(struct gw_xdm_package *p);
 
 #endif
