@@ -216,6 +216,41 @@ static const struct key keys[] = {
      .off = OFF(smime_keyenc),
      .def = "pkcs1",
      .names = keyenc_names},
+    /* inbound SMTP */
+    {.name = "smtp_listen", .type = T_STR, .off = OFF(smtp_listen), .def = ""},
+    {.name = "smtp_tls_cert",
+     .type = T_STR,
+     .off = OFF(smtp_tls_cert),
+     .def = ""},
+    {.name = "smtp_require_tls",
+     .type = T_BOOL,
+     .off = OFF(smtp_require_tls),
+     .def = "yes"},
+    {.name = "smtp_max_message_size",
+     .type = T_SIZE,
+     .off = OFF(smtp_max_message_size),
+     .def = "40M",
+     .min = 4096,
+     .max = 2047 * MiB},
+    {.name = "smtp_max_recipients",
+     .type = T_INT,
+     .off = OFF(smtp_max_recipients),
+     .def = "100",
+     .min = 1,
+     .max = 10000},
+    {.name = "smtp_command_timeout",
+     .type = T_TIME,
+     .off = OFF(smtp_command_timeout),
+     .def = "5m",
+     .min = 1,
+     .max = 3600},
+    {.name = "smtp_data_timeout",
+     .type = T_TIME,
+     .off = OFF(smtp_data_timeout),
+     .def = "10m",
+     .min = 1,
+     .max = 3600},
+    {.name = "smtp_lmtp", .type = T_BOOL, .off = OFF(smtp_lmtp), .def = "no"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -503,6 +538,17 @@ gw_config_check(const struct gw_config *cfg, struct gw_err *err)
 	    cfg->tls_cert[0] == '\0')
 		return gw_err_set(err, GW_EPARSE, "5.3.5",
 				  "tls_client_auth: needs tls_cert");
+	if (cfg->smtp_listen[0] != '\0' &&
+	    !gw_config_split_hostport(cfg->smtp_listen, host, sizeof(host),
+				      &port))
+		return gw_err_set(err, GW_EPARSE, "5.3.5",
+				  "smtp_listen: expected host:port, got '%s'",
+				  cfg->smtp_listen);
+	/* Direct mail is PHI: no listener that can never take mail. */
+	if (cfg->smtp_listen[0] != '\0' && cfg->smtp_require_tls &&
+	    cfg->smtp_tls_cert[0] == '\0')
+		return gw_err_set(err, GW_EPARSE, "5.3.5",
+				  "smtp_require_tls: needs smtp_tls_cert");
 	for (size_t i = 0; i < cfg->nclient_allow; i++)
 		if (strchr(cfg->client_allow[i], ' ') == NULL)
 			return gw_err_set(err, GW_EPARSE, "5.3.5",

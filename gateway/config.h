@@ -74,6 +74,15 @@ struct gw_config {
 	long final_delivery;  /* 0: as the address block asks; 1: always */
 	long smime_cipher;    /* enum gw_smime_cipher */
 	long smime_keyenc;    /* enum gw_smime_keyenc */
+	/* inbound SMTP (smtpsrv.h) */
+	char *smtp_listen;          /* host:port; "" = no SMTP listener */
+	char *smtp_tls_cert;        /* PEM with chain and key: STARTTLS */
+	bool smtp_require_tls;      /* MAIL before STARTTLS gets 530 */
+	long smtp_max_message_size; /* bytes (SIZE, enforced in DATA) */
+	long smtp_max_recipients;   /* RCPTs per message */
+	long smtp_command_timeout;  /* seconds to receive one command */
+	long smtp_data_timeout;     /* seconds of silence in DATA */
+	bool smtp_lmtp;             /* speak LMTP (a front MTA hands over) */
 };
 
 /* Defaults for every key (strings are heap copies). */

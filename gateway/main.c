@@ -107,6 +107,16 @@ cmd_serve(int argc, char **argv)
 	if (load_config(path, &cfg) != 0)
 		goto out;
 	gw_log_setup((enum gw_log_level)cfg.log_level, cfg.log_syslog);
+	/*
+	 * The SMTP server (smtpsrv.c) exists, but nothing consumes what it
+	 * would accept yet: refuse rather than listen and take no mail.
+	 */
+	if (cfg.smtp_listen[0] != '\0') {
+		fprintf(stderr, "dxgw: smtp_listen: the inbound pipeline is "
+				"not in this release; leave smtp_listen "
+				"empty\n");
+		goto out;
+	}
 	gw_mem_tune();
 	if (load_keys(&cfg, &keys, &trust) != 0)
 		goto out;

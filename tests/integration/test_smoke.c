@@ -21,11 +21,14 @@ GW_TEST(serve_rejects_bad_config)
 {
 	static const char *const bad[] = {"listen = 127.0.0.1:0\nworkers = 0\n",
 					  "listen = 127.0.0.1:0\nlisen = x\n",
-					  "listen = 0.0.0.0:0\n"};
+					  "listen = 0.0.0.0:0\n",
+					  "listen = 127.0.0.1:0\n"
+					  "smtp_listen = 127.0.0.1:0\n"
+					  "smtp_require_tls = no\n"};
 	static const char *const want[] = {
-	    "dxgw.conf:2:", "dxgw.conf:2:", "loopback"};
+	    "dxgw.conf:2:", "dxgw.conf:2:", "loopback", "inbound pipeline"};
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		char path[512], cmd[1024];
 		char *out = NULL;
 		FILE *f;

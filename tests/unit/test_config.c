@@ -84,3 +84,31 @@ GW_TEST(config_plain_http_only_loopback)
 	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
 	gw_config_dispose(&c);
 }
+
+GW_TEST(config_smtp_server_keys)
+{
+	struct gw_config c;
+	struct gw_err e;
+
+	gw_config_defaults(&c);
+	CHECK_STR(c.smtp_listen, "");
+	CHECK(c.smtp_require_tls);
+	CHECK(!c.smtp_lmtp);
+	CHECK_INT(c.smtp_max_message_size, 40L * 1024 * 1024);
+	CHECK_INT(c.smtp_max_recipients, 100);
+	CHECK_INT(c.smtp_command_timeout, 300);
+	CHECK_INT(c.smtp_data_timeout, 600);
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	CHECK_INT(gw_config_set(&c, "smtp_max_recipients", "0", &e), GW_EPARSE);
+	CHECK_INT(gw_config_set(&c, "smtp_lmtp", "yes", &e), 0);
+	CHECK(c.smtp_lmtp);
+	/* TLS required but no certificate: a listener that takes nothing. */
+	CHECK_INT(gw_config_set(&c, "smtp_listen", "127.0.0.1:25", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	CHECK(strstr(e.msg, "smtp_tls_cert") != NULL);
+	CHECK_INT(gw_config_set(&c, "smtp_require_tls", "no", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	CHECK_INT(gw_config_set(&c, "smtp_listen", "25", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	gw_config_dispose(&c);
+}
