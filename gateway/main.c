@@ -7,6 +7,8 @@
  *	dxgw config [-c FILE] [-a] check a config file and print settings
  *	dxgw cert import|list|remove, dxgw anchor add|list|remove
  *	                          keys and trust anchors (cli_keys.c)
+ *	dxgw addr add|list|deactivate
+ *	                          the address book (cli_addr.c)
  * DESCRIPTION
  *	Startup errors (config, store, bind) are fatal with a message and a
  *	non-zero exit; after startup a bad input fails one transaction,
@@ -155,7 +157,7 @@ out:
 	return rc;
 }
 
-/* dxgw cert ... / dxgw anchor ...: config first, then cli_keys.c. */
+/* dxgw cert / anchor / addr ...: config first, then cli_keys.c, cli_addr.c. */
 static int
 cmd_keys(int argc, char **argv)
 {
@@ -165,6 +167,8 @@ cmd_keys(int argc, char **argv)
 	if (load_config(config_arg(argc, argv), &cfg) == 0)
 		rc = strcmp(argv[1], "cert") == 0
 			 ? gw_cli_cert(&cfg, argc - 1, argv + 1)
+		     : strcmp(argv[1], "addr") == 0
+			 ? gw_cli_addr(&cfg, argc - 1, argv + 1)
 			 : gw_cli_anchor(&cfg, argc - 1, argv + 1);
 	gw_config_dispose(&cfg);
 	return rc;
@@ -196,7 +200,9 @@ usage(FILE *f)
 		   "       dxgw cert import|list|remove [-c FILE] ...   "
 		   "(dxgw cert -h)\n"
 		   "       dxgw anchor add|list|remove [-c FILE] ...  "
-		   "(dxgw anchor -h)\n");
+		   "(dxgw anchor -h)\n"
+		   "       dxgw addr add|list|deactivate [-c FILE] ...  "
+		   "(dxgw addr -h)\n");
 }
 
 int
@@ -214,7 +220,8 @@ main(int argc, char **argv)
 		return gw_cli_submit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "config") == 0)
 		return cmd_config(argc, argv);
-	if (strcmp(argv[1], "cert") == 0 || strcmp(argv[1], "anchor") == 0)
+	if (strcmp(argv[1], "cert") == 0 || strcmp(argv[1], "anchor") == 0 ||
+	    strcmp(argv[1], "addr") == 0)
 		return cmd_keys(argc, argv);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
