@@ -758,6 +758,11 @@ gw_xdrsrv_run(struct gw_xdrsrv *srv)
 {
 	struct soap *m = srv->master;
 
+	if (srv->spool == NULL || (srv->store == NULL && srv->accept == NULL)) {
+		gw_log_err(NULL, "xdrsrv: neither a store nor an accept "
+				 "function");
+		return -1;
+	}
 	srv->threads = gw_xcalloc(srv->nthreads, sizeof(pthread_t));
 	for (size_t i = 0; i < srv->nthreads; i++)
 		if (pthread_create(&srv->threads[i], NULL, worker_main, srv) !=
