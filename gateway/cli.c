@@ -302,7 +302,9 @@ guess_mime(const char *path)
 static void
 print_result(const struct gw_xdrcli_result *r)
 {
-	printf("status: %s\n", r->success ? "Success" : "Failure");
+	printf("status: %s\n", r->success   ? "Success"
+			       : r->partial ? "PartialSuccess"
+					    : "Failure");
 	printf("message-id: %s\n", r->message_id);
 	if (r->relates_to != NULL)
 		printf("relates-to: %s\n", r->relates_to);
@@ -470,7 +472,7 @@ gw_cli_submit(int argc, char **argv)
 	switch (gw_xdrcli_send(&req, &res, &err)) {
 	case 0:
 		print_result(&res);
-		rc = res.success ? 0 : 1;
+		rc = res.cls == GW_XDRCLI_OK ? 0 : 1;
 		break;
 	case GW_EPARSE:
 		if (res.fault != NULL) {
@@ -487,6 +489,9 @@ gw_cli_submit(int argc, char **argv)
 		fprintf(stderr, "dxgw submit: %s\n", err.msg);
 		rc = 3;
 	}
+	/* What a sender would do with this outcome (retry or give up). */
+	if (rc != 2)
+		printf("class: %s\n", gw_xdrcli_class_name(res.cls));
 out:
 	gw_xdrcli_result_dispose(&res);
 	for (size_t i = 0; i < MAX_FILES; i++) {

@@ -23,4 +23,11 @@ struct gw_config;
 int gw_cli_cert(const struct gw_config *cfg, int argc, char **argv);
 int gw_cli_anchor(const struct gw_config *cfg, int argc, char **argv);
 
+/*
+ * argv[0] is "addr" (add, list, deactivate); cfg names the store. Exit
+ * status: 0 done, 1 failure (bad address or URL, unreadable file,
+ * unknown address, store trouble), 2 usage.
+ */
+int gw_cli_addr(const struct gw_config *cfg, int argc, char **argv);
+
 #endif

@@ -40,8 +40,9 @@ struct gw_config {
 	char *hostname; /* our name in Content-IDs and ids */
 	long workers;   /* concurrent connections served */
 	/* store */
-	char *store;     /* sqlite:/path/dxgw.db */
-	char *spool_dir; /* document spool */
+	char *store;        /* sqlite:/path/dxgw.db */
+	char *spool_dir;    /* document spool */
+	char *ehr_sink_dir; /* dxgw ehr-sink: where submissions are written */
 	/* keys and certificates (keys.h, trust.h) */
 	char *keys_dir; /* own/, certs/, anchors/<domain>/ */
 	char **cert;    /* "<path>[ <password-file>]": PEM or PKCS#12 */

@@ -7,11 +7,15 @@
  *	dxgw config [-c FILE] [-a] check a config file and print settings
  *	dxgw cert import|list|remove, dxgw anchor add|list|remove
  *	                          keys and trust anchors (cli_keys.c)
+ *	dxgw addr add|list|deactivate
+ *	                          the address book (cli_addr.c)
+ *	dxgw ehr-sink ...         an ITI-41 recipient writing to a directory
  * DESCRIPTION
  *	Startup errors (config, store, bind) are fatal with a message and a
  *	non-zero exit; after startup a bad input fails one transaction,
  *	never the daemon.
  */
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "ehrsink.h"
 #include "keys.h"
 #include "outbound.h"
 #include "route.h"
@@ -90,6 +95,31 @@ fail:
 	return -1;
 }
 
+/* Stop on SIGTERM/SIGINT, print where we listen, serve. */
+static void
+serve_until_signal(struct gw_xdrsrv *srv, const struct gw_config *cfg,
+		   const char *what)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	running = srv;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	printf("dxgw: listening on %s://%.*s:%d/xdr\n",
+	       cfg->tls_cert[0] ? "https" : "http",
+	       (int)(strrchr(cfg->listen, ':') - cfg->listen), cfg->listen,
+	       gw_xdrsrv_port(srv));
+	fflush(stdout);
+	gw_log_notice(NULL, "%s started listen=%s port=%d workers=%ld", what,
+		      cfg->listen, gw_xdrsrv_port(srv), cfg->workers);
+	gw_xdrsrv_run(srv);
+	gw_log_notice(NULL, "stopped");
+	running = NULL;
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
@@ -99,7 +129,6 @@ cmd_serve(int argc, char **argv)
 	struct gw_store *store = NULL;
 	struct gw_xdrsrv *srv = NULL;
 	struct gw_outbound *ob = NULL;
-	struct sigaction sa;
 	struct gw_config cfg;
 	struct gw_err err;
 	int rc = 1;
@@ -138,21 +167,8 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	gw_xdrsrv_set_outbound(srv, ob);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	running = srv;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	printf("dxgw: listening on %s://%.*s:%d/xdr\n",
-	       cfg.tls_cert[0] ? "https" : "http",
-	       (int)(strrchr(cfg.listen, ':') - cfg.listen), cfg.listen,
-	       gw_xdrsrv_port(srv));
-	fflush(stdout);
-	gw_log_notice(NULL, "started listen=%s port=%d store=%s workers=%ld",
-		      cfg.listen, gw_xdrsrv_port(srv), cfg.store, cfg.workers);
-	gw_xdrsrv_run(srv);
-	gw_log_notice(NULL, "stopped");
+	gw_log_info(NULL, "store=%s", cfg.store);
+	serve_until_signal(srv, &cfg, "dxgw");
 	rc = 0;
 out:
 	running = NULL;
@@ -165,7 +181,133 @@ out:
 	return rc;
 }
 
-/* dxgw cert ... / dxgw anchor ...: config first, then cli_keys.c. */
+static void
+sink_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dxgw ehr-sink [-c FILE] [--listen HOST:PORT] "
+		"[--dir DIR]\n"
+		"                     [--tls-cert PEM] [--client-ca PEM]\n"
+		"  An XDR Document Recipient (ITI-41) that checks each "
+		"submission as\n"
+		"  dxgw serve does and writes it to DIR/<time>-<uuid>/ "
+		"(metadata.xml,\n"
+		"  DOC00001.<ext>..., summary.json). DIR defaults to "
+		"ehr_sink_dir.\n"
+		"  --client-ca requires a client certificate (mutual TLS).\n");
+}
+
+/* Command-line settings over the config file's; 0, 1 (error), 2 (usage). */
+static int
+sink_options(int argc, char **argv, struct gw_config *cfg)
+{
+	static const struct option lo[] = {
+	    {"listen", 1, NULL, 'l'},   {"dir", 1, NULL, 'd'},
+	    {"tls-cert", 1, NULL, 't'}, {"client-ca", 1, NULL, 'a'},
+	    {"help", 0, NULL, 'h'},     {NULL, 0, NULL, 0},
+	};
+	struct gw_err err;
+	int c, rc = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			break;
+		case 'l':
+			rc = gw_config_set(cfg, "listen", optarg, &err);
+			break;
+		case 'd':
+			rc = gw_config_set(cfg, "ehr_sink_dir", optarg, &err);
+			break;
+		case 't':
+			rc = gw_config_set(cfg, "tls_cert", optarg, &err);
+			break;
+		case 'a':
+			if ((rc = gw_config_set(cfg, "tls_client_ca", optarg,
+						&err)) == 0)
+				rc = gw_config_set(cfg, "tls_client_auth",
+						   "require", &err);
+			break;
+		case 'h':
+			sink_usage(stdout);
+			return 3;
+		default:
+			sink_usage(stderr);
+			return 2;
+		}
+		if (rc != 0) {
+			fprintf(stderr, "dxgw ehr-sink: %s\n", err.msg);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		sink_usage(stderr);
+		return 2;
+	}
+	if (cfg->ehr_sink_dir[0] == '\0') {
+		fprintf(stderr, "dxgw ehr-sink: --dir DIR (or ehr_sink_dir) "
+				"is required\n");
+		return 2;
+	}
+	if (gw_config_check(cfg, &err) != 0) {
+		fprintf(stderr, "dxgw ehr-sink: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * dxgw ehr-sink: dxgw's XDR endpoint (same transport, same checks, same
+ * answers) with a directory writer in place of the store and the
+ * Direct pipeline.
+ */
+static int
+cmd_ehr_sink(int argc, char **argv)
+{
+	const char *path = NULL;
+	struct gw_ehrsink *sink = NULL;
+	struct gw_xdrsrv *srv = NULL;
+	struct gw_config cfg;
+	struct gw_err err;
+	int rc;
+
+	for (int i = 2; i + 1 < argc; i++)
+		if (strcmp(argv[i], "-c") == 0)
+			path = argv[i + 1];
+	gw_config_defaults(&cfg);
+	if (path != NULL && gw_config_load(&cfg, path, &err) != 0) {
+		fprintf(stderr, "dxgw: %s\n", err.msg);
+		rc = 1;
+		goto out;
+	}
+	rc = sink_options(argc, argv, &cfg);
+	if (rc != 0) {
+		rc = rc == 3 ? 0 : rc;
+		goto out;
+	}
+	rc = 1;
+	gw_log_setup((enum gw_log_level)cfg.log_level, cfg.log_syslog);
+	if (gw_ehrsink_new(cfg.ehr_sink_dir, &sink, &err) != 0) {
+		fprintf(stderr, "dxgw ehr-sink: %s\n", err.msg);
+		goto out;
+	}
+	if (gw_xdrsrv_new(&cfg, NULL, &srv, &err) != 0) {
+		fprintf(stderr, "dxgw ehr-sink: %s\n", err.msg);
+		goto out;
+	}
+	gw_xdrsrv_set_accept(srv, gw_ehrsink_spool(sink), gw_ehrsink_accept,
+			     sink);
+	serve_until_signal(srv, &cfg, "ehr-sink");
+	rc = 0;
+out:
+	gw_xdrsrv_free(srv);
+	gw_ehrsink_free(sink);
+	gw_config_dispose(&cfg);
+	return rc;
+}
+
+/* dxgw cert / anchor / addr ...: config first, then cli_keys.c, cli_addr.c. */
 static int
 cmd_keys(int argc, char **argv)
 {
@@ -175,6 +317,8 @@ cmd_keys(int argc, char **argv)
 	if (load_config(config_arg(argc, argv), &cfg) == 0)
 		rc = strcmp(argv[1], "cert") == 0
 			 ? gw_cli_cert(&cfg, argc - 1, argv + 1)
+		     : strcmp(argv[1], "addr") == 0
+			 ? gw_cli_addr(&cfg, argc - 1, argv + 1)
 			 : gw_cli_anchor(&cfg, argc - 1, argv + 1);
 	gw_config_dispose(&cfg);
 	return rc;
@@ -206,7 +350,11 @@ usage(FILE *f)
 		   "       dxgw cert import|list|remove [-c FILE] ...   "
 		   "(dxgw cert -h)\n"
 		   "       dxgw anchor add|list|remove [-c FILE] ...  "
-		   "(dxgw anchor -h)\n");
+		   "(dxgw anchor -h)\n"
+		   "       dxgw addr add|list|deactivate [-c FILE] ...  "
+		   "(dxgw addr -h)\n"
+		   "       dxgw ehr-sink [-c FILE] [--listen HOST:PORT] "
+		   "[--dir DIR] ...  (dxgw ehr-sink -h)\n");
 }
 
 int
@@ -222,9 +370,12 @@ main(int argc, char **argv)
 		return cmd_serve(argc, argv);
 	if (strcmp(argv[1], "submit") == 0)
 		return gw_cli_submit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ehr-sink") == 0)
+		return cmd_ehr_sink(argc, argv);
 	if (strcmp(argv[1], "config") == 0)
 		return cmd_config(argc, argv);
-	if (strcmp(argv[1], "cert") == 0 || strcmp(argv[1], "anchor") == 0)
+	if (strcmp(argv[1], "cert") == 0 || strcmp(argv[1], "anchor") == 0 ||
+	    strcmp(argv[1], "addr") == 0)
 		return cmd_keys(argc, argv);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);

@@ -158,6 +158,13 @@ out:
 int
 gw_spool_new(const char *dir, struct gw_spool **out, struct gw_err *err)
 {
+	return gw_spool_open(dir, true, out, err);
+}
+
+int
+gw_spool_open(const char *dir, bool clean, struct gw_spool **out,
+	      struct gw_err *err)
+{
 	struct gw_spool *sp = gw_xcalloc(1, sizeof(*sp));
 	char *abs = NULL;
 	int rc = -1;
@@ -186,7 +193,7 @@ gw_spool_new(const char *dir, struct gw_spool **out, struct gw_err *err)
 		rc = io_err(err, errno, "open", sp->doc);
 		goto out;
 	}
-	if ((rc = clean_tmp(sp, err)) < 0)
+	if (clean && (rc = clean_tmp(sp, err)) < 0)
 		goto out;
 	*out = sp;
 	sp = NULL;

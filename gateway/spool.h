@@ -20,6 +20,7 @@
 #ifndef GW_SPOOL_H
 #define GW_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,12 @@ struct gw_spool_file;
  * an absolute path. GW_ETEMP (4.3.0) when the directories cannot be made.
  */
 int gw_spool_new(const char *dir, struct gw_spool **out, struct gw_err *err);
+/*
+ * The same; clean false leaves tmp/ alone (an administrative open while
+ * a daemon may be streaming files into it).
+ */
+int gw_spool_open(const char *dir, bool clean, struct gw_spool **out,
+		  struct gw_err *err);
 /* Close the spool; accepts NULL. Files on disk are left alone. */
 void gw_spool_free(struct gw_spool *sp);
 /* The absolute spool directory (borrowed). */

@@ -22,9 +22,12 @@
  */
 #include "store.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "addr.h"
 #include "mem.h"
 
 struct gw_store {
@@ -87,7 +90,8 @@ gw_store_open_opts(const char *spec, const char *spool_dir,
 		    st->ops->name, st->ops->version, GW_STORE_OPS_VERSION);
 		goto out;
 	}
-	if ((rc = gw_spool_new(spool_dir, &st->sp, err)) < 0)
+	if ((rc = gw_spool_open(spool_dir, opts == NULL || !opts->no_sweep,
+				&st->sp, err)) < 0)
 		goto out;
 	rc = st->ops->open(arg, st->sp, opts != NULL ? opts : &defaults,
 			   &st->be, err);
@@ -455,4 +459,171 @@ int
 gw_store_leases_reset(struct gw_store *st, long long now, struct gw_err *err)
 {
 	return st->ops->leases_reset(st->be, now, err);
+}
+
+/* --- address book ----------------------------------------------------- */
+
+int
+gw_store_addr_key(const char *in, char *out, size_t outlen, struct gw_err *err)
+{
+	size_t n;
+
+	if (in == NULL || outlen < GW_ADDR_MAX)
+		return gw_err_set(err, GW_EPARSE, "5.1.3", "no address");
+	if (in[0] != '@')
+		return gw_addr_normalize(in, out, outlen, err);
+	n = strlen(in);
+	if (n >= outlen || !gw_addr_domain_ok(in + 1))
+		return gw_err_set(err, GW_EPARSE, "5.1.3",
+				  "not a Direct address or @domain: '%.100s'",
+				  in);
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	return 0;
+}
+
+/* 127.0.0.0/8, ::1 and localhost: where plain HTTP stays on this host. */
+static bool
+host_is_loopback(const char *h, size_t n)
+{
+	return (n == 9 && strncasecmp(h, "localhost", 9) == 0) ||
+	       (n == 3 && strncmp(h, "::1", 3) == 0) ||
+	       (n > 4 && strncmp(h, "127.", 4) == 0 &&
+		strspn(h, "0123456789.") == n);
+}
+
+int
+gw_store_addr_url_check(const char *url, struct gw_err *err)
+{
+	const char *h, *e;
+	size_t hl;
+	bool https;
+
+	if (url == NULL)
+		return gw_err_set(err, GW_EPARSE, "5.1.3", "no endpoint URL");
+	https = strncasecmp(url, "https://", 8) == 0;
+	if (!https && strncasecmp(url, "http://", 7) != 0)
+		return gw_err_set(err, GW_EPARSE, "5.1.3",
+				  "endpoint '%.100s' is not an http:// or "
+				  "https:// URL",
+				  url);
+	h = url + (https ? 8 : 7);
+	e = h + strcspn(h, "/?#");
+	if (memchr(h, '@', (size_t)(e - h)) != NULL)
+		return gw_err_set(err, GW_EPARSE, "5.1.3",
+				  "endpoint '%.100s': no user info in URLs",
+				  url);
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return gw_err_set(err, GW_EPARSE, "5.1.3",
+					  "endpoint URL with a blank or "
+					  "non-ASCII character");
+	if (*h == '[') {
+		const char *c = memchr(h, ']', (size_t)(e - h));
+
+		if (c == NULL)
+			return gw_err_set(err, GW_EPARSE, "5.1.3",
+					  "endpoint '%.100s': bad host", url);
+		hl = (size_t)(c - h - 1);
+		h++;
+	} else {
+		const char *c = memchr(h, ':', (size_t)(e - h));
+
+		hl = (size_t)((c != NULL ? c : e) - h);
+	}
+	if (hl == 0)
+		return gw_err_set(err, GW_EPARSE, "5.1.3",
+				  "endpoint '%.100s' has no host", url);
+	if (!https && !host_is_loopback(h, hl))
+		return gw_err_set(err, GW_EPARSE, "5.7.10",
+				  "endpoint '%.100s': plain http:// only to a "
+				  "loopback host; use https://",
+				  url);
+	return 0;
+}
+
+static int
+check_path(const char *p, const char *what, struct gw_err *err)
+{
+	int rc = check_str(p, what, 0, err);
+
+	if (rc == 0 && p != NULL && p[0] == '\0')
+		rc = gw_err_set(err, GW_EPARSE, "5.5.2", "store: empty %s",
+				what);
+	return rc;
+}
+
+int
+gw_store_addr_put(struct gw_store *st, const char *address, const char *url,
+		  const char *cert, const char *ca, struct gw_err *err)
+{
+	char key[GW_ADDR_MAX];
+	struct gw_store_address a = {0};
+	int rc;
+
+	if ((rc = gw_store_addr_key(address, key, sizeof(key), err)) < 0 ||
+	    (rc = gw_store_addr_url_check(url, err)) < 0 ||
+	    (rc = check_str(url, "url", 1, err)) < 0 ||
+	    (rc = check_path(cert, "cert", err)) < 0 ||
+	    (rc = check_path(ca, "ca", err)) < 0)
+		return rc;
+	a.address = key;
+	a.url = (char *)url;
+	a.cert = (char *)cert;
+	a.ca = (char *)ca;
+	a.active = true;
+	return st->ops->addr_put(st->be, &a, err);
+}
+
+int
+gw_store_addr_deactivate(struct gw_store *st, const char *address,
+			 struct gw_err *err)
+{
+	char key[GW_ADDR_MAX];
+	int rc;
+
+	if ((rc = gw_store_addr_key(address, key, sizeof(key), err)) < 0)
+		return rc;
+	return st->ops->addr_deactivate(st->be, key, err);
+}
+
+int
+gw_store_addr_list(struct gw_store *st, struct gw_store_address **out,
+		   size_t *n, struct gw_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	return st->ops->addr_list(st->be, out, n, err);
+}
+
+int
+gw_store_addr_lookup(struct gw_store *st, const char *address,
+		     struct gw_store_address **out, struct gw_err *err)
+{
+	char key[GW_ADDR_MAX];
+	int rc;
+
+	*out = NULL;
+	if (address != NULL && address[0] == '@')
+		return gw_err_set(err, GW_EPARSE, "5.1.3",
+				  "lookup of a domain key '%.100s'", address);
+	if ((rc = gw_store_addr_key(address, key, sizeof(key), err)) < 0)
+		return rc;
+	return st->ops->addr_lookup(st->be, key, out, err);
+}
+
+void
+gw_store_addresses_free(struct gw_store_address *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].address);
+		free(v[i].url);
+		free(v[i].cert);
+		free(v[i].ca);
+		free(v[i].created_at);
+		free(v[i].updated_at);
+	}
+	free(v);
 }

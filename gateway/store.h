@@ -17,6 +17,7 @@
 #ifndef GW_STORE_H
 #define GW_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,12 @@ struct gw_store_submission {
 struct gw_store_opts {
 	int batch_max;       /* jobs per group commit (default 256) */
 	int busy_timeout_ms; /* default 5000 */
+	/*
+	 * Skip the crash sweep of the spool at open: for administrative
+	 * opens (dxgw addr) while a daemon may be accepting, whose adopted
+	 * but not yet committed files the sweep would take for debris.
+	 */
+	bool no_sweep;
 };
 
 /* Group-commit counters since open. */
@@ -295,7 +302,58 @@ void gw_store_jobs_free(struct gw_store_job *jobs, size_t n);
 int gw_store_leases_reset(struct gw_store *st, long long now,
 			  struct gw_err *err);
 
-#define GW_STORE_OPS_VERSION 2
+/*
+ * The address book: where documents for a local Direct address go (the
+ * inbound leg). address is a normalised "local@domain" or "@domain"
+ * (a whole domain); url the EHR's ITI-41 endpoint; cert the PEM with
+ * the TLS client certificate and key dxgw presents (NULL: none); ca the
+ * CA file that verifies the endpoint (NULL: the system store). Rows are
+ * deactivated, never deleted.
+ */
+struct gw_store_address {
+	char *address;
+	char *url;
+	char *cert;
+	char *ca;
+	bool active;
+	char *created_at; /* RFC 3339 UTC; ignored on put */
+	char *updated_at;
+};
+
+/*
+ * Add an address or update it (a re-add also re-activates it), through
+ * the writer. store.c normalises the address (GW_EPARSE 5.1.3 when it is
+ * neither a Direct address nor "@domain") and checks the URL (GW_EPARSE:
+ * http:// only for a loopback host, https:// otherwise). GW_ETEMP.
+ */
+int gw_store_addr_put(struct gw_store *st, const char *address, const char *url,
+		      const char *cert, const char *ca, struct gw_err *err);
+/* Mark inactive; GW_ENOTFOUND when unknown, GW_EPARSE, GW_ETEMP. */
+int gw_store_addr_deactivate(struct gw_store *st, const char *address,
+			     struct gw_err *err);
+/* Every row (active or not) sorted by address; *out malloc'ed. */
+int gw_store_addr_list(struct gw_store *st, struct gw_store_address **out,
+		       size_t *n, struct gw_err *err);
+/*
+ * The active target for a recipient address: the address itself (after
+ * normalisation), else "@" and its domain. GW_ENOTFOUND (5.1.1) when
+ * neither is active, GW_EPARSE for a malformed address. Free *out with
+ * gw_store_addresses_free(*out, 1).
+ */
+int gw_store_addr_lookup(struct gw_store *st, const char *address,
+			 struct gw_store_address **out, struct gw_err *err);
+/* Accepts NULL. */
+void gw_store_addresses_free(struct gw_store_address *v, size_t n);
+/*
+ * Normalise an address-book key into out (GW_ADDR_MAX): a Direct address
+ * as gw_addr_normalize() does, or "@domain" in lower case. GW_EPARSE.
+ */
+int gw_store_addr_key(const char *in, char *out, size_t outlen,
+		      struct gw_err *err);
+/* An endpoint URL dxgw may post to: https://, or http:// on loopback. */
+int gw_store_addr_url_check(const char *url, struct gw_err *err);
+
+#define GW_STORE_OPS_VERSION 3
 
 struct gw_store_ops {
 	int version;
@@ -330,6 +388,15 @@ struct gw_store_ops {
 			  long long next_at, const char *error,
 			  struct gw_err *err);
 	int (*leases_reset)(void *be, long long now, struct gw_err *err);
+	/* version 3: the address book; addresses arrive normalised. */
+	int (*addr_put)(void *be, const struct gw_store_address *a,
+			struct gw_err *err);
+	int (*addr_deactivate)(void *be, const char *address,
+			       struct gw_err *err);
+	int (*addr_list)(void *be, struct gw_store_address **out, size_t *n,
+			 struct gw_err *err);
+	int (*addr_lookup)(void *be, const char *address,
+			   struct gw_store_address **out, struct gw_err *err);
 };
 
 extern const struct gw_store_ops gw_store_sqlite_ops;

@@ -68,11 +68,12 @@
 #include "id.h"
 #include "log.h"
 #include "mem.h"
+#include "store_sqlite_addr.h"
 #include "store_sqlite_ckpt.h"
 #include "store_sqlite_queue.h"
 #include "store_sqlite_util.h"
 
-#define SCHEMA_VERSION    3
+#define SCHEMA_VERSION    4
 #define BATCH_MAX_DEFAULT 256
 #define BATCH_MAX_LIMIT   4096
 #define BUSY_MS_DEFAULT   5000
@@ -151,6 +152,15 @@ static const char *const migrations[SCHEMA_VERSION] = {
     " last_error TEXT,"
     " UNIQUE (txid, domain));"
     "CREATE INDEX outbound_due ON outbound (state, next_at);",
+    /* 4: the address book of the inbound leg (store_sqlite_addr.c). */
+    "CREATE TABLE addresses ("
+    " address TEXT PRIMARY KEY,"
+    " url TEXT NOT NULL,"
+    " cert TEXT,"
+    " ca TEXT,"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_at TEXT NOT NULL,"
+    " updated_at TEXT NOT NULL);",
 };
 
 enum {
@@ -238,7 +248,9 @@ enum job_kind {
 	JOB_QUEUE,
 	JOB_CLAIM,
 	JOB_RESULT,
-	JOB_RESET
+	JOB_RESET,
+	JOB_ADDR_PUT,
+	JOB_ADDR_DEACT
 };
 
 /* Arguments and results of the queue jobs. */
@@ -259,6 +271,8 @@ struct qargs {
 	size_t nres;
 	long long next_at;
 	const char *error;
+	const struct gw_store_address *addr; /* address book */
+	const char *address;
 };
 
 struct job {
@@ -279,9 +293,11 @@ struct sqlite_be {
 	struct gw_spool *sp;
 	sqlite3 *wdb;
 	sqlite3 *rdb;
-	sqlite3 *cdb;       /* the checkpointer's */
-	struct gw_sqlq *wq; /* queue statements on wdb */
-	struct gw_sqlq *rq; /* and on rdb (under rlock) */
+	sqlite3 *cdb;          /* the checkpointer's */
+	struct gw_sqlq *wq;    /* queue statements on wdb */
+	struct gw_sqlq *rq;    /* and on rdb (under rlock) */
+	struct gw_sqladdr *wa; /* address book statements on wdb */
+	struct gw_sqladdr *ra; /* and on rdb (under rlock) */
 	struct gw_sqlckpt *ckpt;
 	sqlite3_stmt *w[W_NSTMT];
 	sqlite3_stmt *r[R_NSTMT];
@@ -578,6 +594,10 @@ run_other(struct sqlite_be *be, struct job *j, const char *now)
 				      q->next_at, q->error, &j->err);
 	case JOB_RESET:
 		return gw_sqlq_reset(be->wq, q->now, &j->err);
+	case JOB_ADDR_PUT:
+		return gw_sqladdr_put(be->wa, q->addr, now, &j->err);
+	case JOB_ADDR_DEACT:
+		return gw_sqladdr_deactivate(be->wa, q->address, now, &j->err);
 	}
 	return gw_err_set(&j->err, GW_ERROR, "5.3.0", "store: bad job");
 }
@@ -849,6 +869,50 @@ sqlite_leases_reset(void *arg, long long now, struct gw_err *err)
 	struct job j = {.kind = JOB_RESET, .q = &q};
 
 	return submit(arg, &j, err);
+}
+
+static int
+sqlite_addr_put(void *arg, const struct gw_store_address *a, struct gw_err *err)
+{
+	struct qargs q = {.addr = a};
+	struct job j = {.kind = JOB_ADDR_PUT, .q = &q};
+
+	return submit(arg, &j, err);
+}
+
+static int
+sqlite_addr_deactivate(void *arg, const char *address, struct gw_err *err)
+{
+	struct qargs q = {.address = address};
+	struct job j = {.kind = JOB_ADDR_DEACT, .q = &q};
+
+	return submit(arg, &j, err);
+}
+
+static int
+sqlite_addr_list(void *arg, struct gw_store_address **out, size_t *n,
+		 struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc;
+
+	pthread_mutex_lock(&be->rlock);
+	rc = gw_sqladdr_list(be->ra, out, n, err);
+	pthread_mutex_unlock(&be->rlock);
+	return rc;
+}
+
+static int
+sqlite_addr_lookup(void *arg, const char *address,
+		   struct gw_store_address **out, struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc;
+
+	pthread_mutex_lock(&be->rlock);
+	rc = gw_sqladdr_lookup(be->ra, address, out, err);
+	pthread_mutex_unlock(&be->rlock);
+	return rc;
 }
 
 static int
@@ -1431,6 +1495,8 @@ sqlite_close(void *arg)
 		gw_log_err(NULL, "store: close: %s", sqlite3_errmsg(be->cdb));
 	gw_sqlq_free(be->wq);
 	gw_sqlq_free(be->rq);
+	gw_sqladdr_free(be->wa);
+	gw_sqladdr_free(be->ra);
 	for (int i = 0; i < W_NSTMT; i++)
 		sqlite3_finalize(be->w[i]);
 	for (int i = 0; i < R_NSTMT; i++)
@@ -1489,7 +1555,9 @@ sqlite_open(const char *path, struct gw_spool *sp,
 			    be->audit_hash, err)) < 0 ||
 	    (rc = gw_sqlq_new(be->wdb, &be->wq, err)) < 0 ||
 	    (rc = gw_sqlq_new(be->rdb, &be->rq, err)) < 0 ||
-	    (rc = sweep(be, sp, &removed, err)) < 0 ||
+	    (rc = gw_sqladdr_new(be->wdb, &be->wa, err)) < 0 ||
+	    (rc = gw_sqladdr_new(be->rdb, &be->ra, err)) < 0 ||
+	    (!opts->no_sweep && (rc = sweep(be, sp, &removed, err)) < 0) ||
 	    (rc = open_conn(path, busy, &be->cdb, err)) < 0 ||
 	    (rc = gw_sqlckpt_start(be->wdb, be->cdb, &be->ckpt, err)) < 0)
 		goto out;
@@ -1527,4 +1595,8 @@ const struct gw_store_ops gw_store_sqlite_ops = {
     .jobs_claim = sqlite_jobs_claim,
     .job_result = sqlite_job_result,
     .leases_reset = sqlite_leases_reset,
+    .addr_put = sqlite_addr_put,
+    .addr_deactivate = sqlite_addr_deactivate,
+    .addr_list = sqlite_addr_list,
+    .addr_lookup = sqlite_addr_lookup,
 };

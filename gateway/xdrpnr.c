@@ -177,7 +177,7 @@ spool_inline(struct soap *soap, const char *text, const char *docid,
 		    "xds:Document id=\"%s\": content is neither base64 nor "
 		    "an xop:Include",
 		    docid);
-	if (gw_spool_file_new(gw_store_spool(rq->store), &f, &err) != 0 ||
+	if (gw_spool_file_new(rq->spool, &f, &err) != 0 ||
 	    gw_spool_file_write(f, bin, (size_t)n, &err) != 0 ||
 	    gw_spool_file_finish(f, &err) != 0) {
 		gw_spool_file_discard(f);
@@ -201,6 +201,7 @@ struct body {
 	const struct soap_dom_element *sor; /* lcm:SubmitObjectsRequest */
 	struct gw_xds_part *parts;          /* one per xds:Document */
 	struct gw_spool_file **files;
+	const char **cids; /* Content-ID per document, NULL when inline */
 	size_t ndocs;
 };
 
@@ -276,8 +277,10 @@ read_body(struct soap *soap, const struct soap_dom_element *req, struct body *b,
 			    gw_xrealloc(b->parts, cap * sizeof(*b->parts));
 			b->files =
 			    gw_xrealloc(b->files, cap * sizeof(*b->files));
+			b->cids = gw_xrealloc(b->cids, cap * sizeof(*b->cids));
 		}
 		b->files[b->ndocs] = part->file;
+		b->cids[b->ndocs] = part->cid;
 		b->parts[b->ndocs].id = id;
 		b->parts[b->ndocs].size = gw_spool_file_size(part->file);
 		b->parts[b->ndocs].sha1 = gw_spool_file_sha1(part->file);
@@ -388,6 +391,8 @@ audit(struct gw_xdrreq *rq, const char *event, const char *txid,
 	};
 	struct gw_err err;
 
+	if (rq->store == NULL)
+		return; /* ehr-sink: no store, no audit trail */
 	if (gw_store_audit_add(rq->store, &ev, &err) != 0)
 		gw_log_err(rq->txid, "audit write failed: %s", err.msg);
 }
@@ -600,6 +605,50 @@ store_submission(struct soap *soap, const struct gw_xds_submission *sub,
 }
 
 /*
+ * The accept function set by gw_xdrsrv_set_accept() takes the submission
+ * instead of the store. 0, or -1 with an XDS error added.
+ */
+static int
+hand_over(struct soap *soap, const struct gw_xds_submission *sub,
+	  const struct body *b, const struct gw_buf *xml, const char *msgid,
+	  struct gw_xds_errors *errs)
+{
+	struct gw_xdrreq *rq = soap->user;
+	struct gw_xds_addressing addr;
+	struct gw_xdrsrv_accepted a = {
+	    .txid = rq->txid,
+	    .client = rq->client,
+	    .peer = rq->peer,
+	    .message_id = msgid,
+	    .sub = sub,
+	    .files = b->files,
+	    .content_ids = b->cids,
+	    .nfiles = b->ndocs,
+	    .metadata = xml->data,
+	    .metadata_len = xml->len,
+	};
+	struct gw_err err;
+
+	read_addressing(soap, &addr);
+	a.direct_from = addr.from;
+	a.direct_to = addr.to;
+	a.ndirect_to = addr.nto;
+	gw_err_clear(&err);
+	if (rq->accept(rq->accept_arg, &a, &err) == 0) {
+		gw_log_info(rq->txid,
+			    "accepted client=%s message-id=%s documents=%zu",
+			    rq->client, msgid, sub->nentries);
+		return 0;
+	}
+	gw_log_err(rq->txid, "accept: %s", err.msg);
+	gw_xds_errors_add(
+	    errs, GW_XDS_SEV_ERROR,
+	    err.temp ? "XDSRepositoryOutOfResources" : "XDSRepositoryError",
+	    NULL, "the submission could not be stored; retry later");
+	return -1;
+}
+
+/*
  * Issue 3 item 7: can the sender sign, and can each recipient be served
  * now? A recipient that cannot is UnknownRecipient (malformed, nothing
  * published) or UnavailableRecipient (certificates, none usable now):
@@ -688,7 +737,8 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 	if (rc != SOAP_OK)
 		goto out;
 	/* A retransmission gets the answer of the first copy (WS-A 3.1). */
-	if (gw_store_submission_find(rq->store, rq->client, msgid, &prev,
+	if (rq->store != NULL &&
+	    gw_store_submission_find(rq->store, rq->client, msgid, &prev,
 				     &err) == 0) {
 		gw_log_info(rq->txid, "duplicate of %s message-id=%s",
 			    prev->txid, msgid);
@@ -734,8 +784,11 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 		respond(soap, resp, RS_FAIL, &errs, msgid);
 		goto out;
 	}
-	if (store_submission(soap, sub, &b, (const char *const *)rcpt_failed,
-			     &xml, msgid, &errs) != 0) {
+	if (rq->accept != NULL
+		? hand_over(soap, sub, &b, &xml, msgid, &errs) != 0
+		: store_submission(soap, sub, &b,
+				   (const char *const *)rcpt_failed, &xml,
+				   msgid, &errs) != 0) {
 		respond(soap, resp, RS_FAIL, &errs, msgid);
 		goto out;
 	}
@@ -751,6 +804,7 @@ out:
 	gw_buf_dispose(&xml);
 	free(b.parts);
 	free(b.files);
+	free(b.cids);
 	return rc;
 }
 

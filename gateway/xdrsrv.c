@@ -50,6 +50,9 @@ struct gw_xdrsrv {
 	const struct gw_config *cfg;
 	struct gw_store *store;
 	struct gw_outbound *ob;
+	struct gw_spool *spool;
+	gw_xdrsrv_accept_fn accept;
+	void *accept_arg;
 	struct soap *master;
 	int port;
 	volatile sig_atomic_t stop;
@@ -396,7 +399,7 @@ hook_mime_open(struct soap *soap, void *handle, const char *id,
 		soap_sender_fault(soap, rq->part_errmsg, NULL);
 		return NULL;
 	}
-	if (gw_spool_file_new(gw_store_spool(rq->store), &f, &err) != 0) {
+	if (gw_spool_file_new(rq->spool, &f, &err) != 0) {
 		gw_log_err(rq->txid, "spool: %s", err.msg);
 		rq->part_error = 500;
 		snprintf(rq->part_errmsg, sizeof(rq->part_errmsg),
@@ -593,6 +596,9 @@ worker_main(void *arg)
 	rq.cfg = srv->cfg;
 	rq.store = srv->store;
 	rq.ob = srv->ob;
+	rq.spool = srv->spool;
+	rq.accept = srv->accept;
+	rq.accept_arg = srv->accept_arg;
 	soap->user = &rq;
 	rq.domctx =
 	    soap_new1(SOAP_C_UTFSTRING | SOAP_XML_NOTYPE | SOAP_DOM_ASIS);
@@ -653,6 +659,7 @@ gw_xdrsrv_new(const struct gw_config *cfg, struct gw_store *store,
 	*out = NULL;
 	srv->cfg = cfg;
 	srv->store = store;
+	srv->spool = store != NULL ? gw_store_spool(store) : NULL;
 	pthread_mutex_init(&srv->mu, NULL);
 	pthread_cond_init(&srv->cv, NULL);
 	if (!gw_config_split_hostport(cfg->listen, host, sizeof(host), &port)) {
@@ -731,6 +738,15 @@ gw_xdrsrv_set_outbound(struct gw_xdrsrv *srv, struct gw_outbound *ob)
 	srv->ob = ob;
 }
 
+void
+gw_xdrsrv_set_accept(struct gw_xdrsrv *srv, struct gw_spool *spool,
+		     gw_xdrsrv_accept_fn fn, void *arg)
+{
+	srv->spool = spool;
+	srv->accept = fn;
+	srv->accept_arg = arg;
+}
+
 int
 gw_xdrsrv_port(const struct gw_xdrsrv *srv)
 {
@@ -742,6 +758,11 @@ gw_xdrsrv_run(struct gw_xdrsrv *srv)
 {
 	struct soap *m = srv->master;
 
+	if (srv->spool == NULL || (srv->store == NULL && srv->accept == NULL)) {
+		gw_log_err(NULL, "xdrsrv: neither a store nor an accept "
+				 "function");
+		return -1;
+	}
 	srv->threads = gw_xcalloc(srv->nthreads, sizeof(pthread_t));
 	for (size_t i = 0; i < srv->nthreads; i++)
 		if (pthread_create(&srv->threads[i], NULL, worker_main, srv) !=

@@ -28,8 +28,45 @@
 struct gw_store;
 struct gw_xdrsrv;
 struct gw_outbound;
+struct gw_spool;
+struct gw_spool_file;
+struct gw_xds_submission;
 
-/* Bind the listener and set up TLS; the store is borrowed. */
+/*
+ * A submission that passed every check (transport, addressing, metadata
+ * rules, client authorisation), as handed to an accept function. All
+ * pointers are borrowed for the duration of the call.
+ */
+struct gw_xdrsrv_accepted {
+	const char *txid;       /* this request's log id */
+	const char *client;     /* TLS client identity or "anonymous" */
+	const char *peer;       /* address:port */
+	const char *message_id; /* wsa:MessageID */
+	/* Validated model; entries[i].part indexes files[]. */
+	const struct gw_xds_submission *sub;
+	struct gw_spool_file *const *files; /* one per xds:Document, finished */
+	const char *const *content_ids;     /* per file, NULL when inline */
+	size_t nfiles;
+	const char *metadata; /* the lcm:SubmitObjectsRequest, serialised */
+	size_t metadata_len;
+	const char *direct_from; /* direct:addressBlock, as sent (or NULL) */
+	const char *const *direct_to;
+	size_t ndirect_to;
+};
+
+/*
+ * Make an accepted submission durable somewhere. 0 answers Success; an
+ * error answers Failure with XDSRepositoryError (XDSRepositoryOutOfResources
+ * when err->temp). Called from several worker threads at once.
+ */
+typedef int (*gw_xdrsrv_accept_fn)(void *arg,
+				   const struct gw_xdrsrv_accepted *a,
+				   struct gw_err *err);
+
+/*
+ * Bind the listener and set up TLS; the store is borrowed. store may be
+ * NULL when gw_xdrsrv_set_accept() names where submissions go.
+ */
 int gw_xdrsrv_new(const struct gw_config *cfg, struct gw_store *store,
 		  struct gw_xdrsrv **out, struct gw_err *err);
 /*
@@ -37,6 +74,14 @@ int gw_xdrsrv_new(const struct gw_config *cfg, struct gw_store *store,
  * and converts what was accepted (borrowed; before gw_xdrsrv_run).
  */
 void gw_xdrsrv_set_outbound(struct gw_xdrsrv *srv, struct gw_outbound *ob);
+/*
+ * Instead of the store and the outbound pipeline, hand accepted
+ * submissions to fn (with arg) and spool attachments in spool (both
+ * borrowed; before gw_xdrsrv_run). Without a store there is no audit
+ * trail and no wsa:MessageID idempotence: fn sees every copy.
+ */
+void gw_xdrsrv_set_accept(struct gw_xdrsrv *srv, struct gw_spool *spool,
+			  gw_xdrsrv_accept_fn fn, void *arg);
 /* The bound port (useful with port 0). */
 int gw_xdrsrv_port(const struct gw_xdrsrv *srv);
 /* Serve until gw_xdrsrv_stop; returns after in-flight requests finish. */

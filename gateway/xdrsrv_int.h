@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "config.h"
 #include "tls.h"
+#include "xdrsrv.h"
 #include "xmlscan.h"
 
 struct soap;
@@ -39,6 +40,9 @@ struct gw_xdrreq {
 	const struct gw_config *cfg;
 	struct gw_store *store;
 	struct gw_outbound *ob; /* recipient checks and kicks; may be NULL */
+	struct gw_spool *spool; /* where attachments are streamed */
+	gw_xdrsrv_accept_fn accept; /* NULL: the store takes submissions */
+	void *accept_arg;
 	/* connection */
 	char peer[64];
 	char client[256]; /* cert CN, or "anonymous" */

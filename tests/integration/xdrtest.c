@@ -183,7 +183,10 @@ store_number(const struct gw_daemon *d, bool audit)
 
 	snprintf(spec, sizeof(spec), "sqlite:%s", d->db);
 	snprintf(spool, sizeof(spool), "%s/spool", d->dir);
-	if (gw_store_open(spec, spool, &st, &err) != 0) {
+	/* The daemon runs: leave its in-flight spool files alone. */
+	if (gw_store_open_opts(spec, spool,
+			       &(struct gw_store_opts){.no_sweep = true}, &st,
+			       &err) != 0) {
 		printf("    store open: %s\n", err.msg);
 		return -1;
 	}
