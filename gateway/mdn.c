@@ -17,9 +17,11 @@
 #include "addr.h"
 #include "id.h"
 #include "mime.h"
+#include "mimescan.h"
 
 #define HEADER_SCAN_MAX (256 * 1024)
 #define SUBJECT_MAX     200
+#define MAX_PARTS       16
 
 static const char *const disp_names[] = {
     [GW_MDN_PROCESSED] = "processed",
@@ -28,81 +30,46 @@ static const char *const disp_names[] = {
     [GW_MDN_OTHER] = "other",
 };
 
-/* Length of the header block of p (up to and without the empty line). */
+/* The header block of p: its length. */
 static size_t
 header_block(const char *p, size_t len)
 {
-	size_t n = len < HEADER_SCAN_MAX ? len : HEADER_SCAN_MAX;
+	size_t hlen = 0, off = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] != '\n')
-			continue;
-		if (i + 1 < n && p[i + 1] == '\n')
-			return i + 1;
-		if (i + 2 < n && p[i + 1] == '\r' && p[i + 2] == '\n')
-			return i + 1;
-	}
-	return n;
-}
-
-/* Trim blanks at both ends of out (in place). */
-static void
-trim(char *out)
-{
-	size_t a = strspn(out, " \t"), n = strlen(out);
-
-	while (n > a && (out[n - 1] == ' ' || out[n - 1] == '\t'))
-		n--;
-	memmove(out, out + a, n - a);
-	out[n - a] = '\0';
+	gw_mimescan_split(p, len < HEADER_SCAN_MAX ? len : HEADER_SCAN_MAX,
+			  &hlen, &off);
+	return hlen;
 }
 
 /*
- * Find field name in p[0..len) (a header-like block: "Name: value"
- * lines, continuations start with a blank); all_blocks also looks past
- * empty lines (DSN per-recipient blocks). Unfolded value into out.
+ * Field name of the field block p[0..len) into out; all_blocks also
+ * looks in the blocks after empty lines (DSN per-recipient fields).
  */
 static bool
 field(const char *p, size_t len, const char *name, bool all_blocks, char *out,
       size_t outlen)
 {
-	size_t nl = strlen(name), i = 0;
+	struct gw_buf v;
+	bool found = false;
 
-	while (i < len) {
-		size_t e = i;
+	gw_buf_init(&v, GW_MDN_FIELD_MAX);
+	while (len > 0 && !found) {
+		size_t hlen = 0, off = 0;
 
-		while (e < len && p[e] != '\n')
-			e++;
-		if (e == i || (e == i + 1 && p[i] == '\r')) {
-			if (!all_blocks)
-				return false;
-		} else if (e - i > nl && p[i + nl] == ':' &&
-			   strncasecmp(p + i, name, nl) == 0) {
-			size_t o = 0, s = i + nl + 1;
-
-			/* The value, then its continuation lines. */
-			for (;;) {
-				for (size_t k = s; k < e; k++)
-					if (p[k] != '\r') {
-						if (o + 1 >= outlen)
-							return false;
-						out[o++] = p[k];
-					}
-				if (e + 1 >= len ||
-				    (p[e + 1] != ' ' && p[e + 1] != '\t'))
-					break;
-				s = e + 1;
-				e = s;
-				while (e < len && p[e] != '\n')
-					e++;
-			}
-			out[o] = '\0';
-			trim(out);
-			return true;
-		}
-		i = e + 1;
+		gw_mimescan_split(p, len, &hlen, &off);
+		found =
+		    gw_mimescan_field(p, hlen, name, 0, &v) && v.len < outlen;
+		if (!all_blocks || off == 0 || off > len)
+			break;
+		p += off;
+		len -= off;
 	}
-	return false;
+	if (found) {
+		memcpy(out, v.data, v.len);
+		out[v.len] = '\0';
+	}
+	gw_buf_dispose(&v);
+	return found;
 }
 
 bool
@@ -132,49 +99,27 @@ gw_mdn_wants_final(const void *msg, size_t len)
 	       NULL;
 }
 
-/* The Content-Type's media type in lower case, and its boundary. */
+/* The Content-Type's media type (lower case), boundary and report-type. */
 static void
 content_type(const char *p, size_t len, char *type, size_t tlen, char *bnd,
 	     size_t blen, char *report, size_t rlen)
 {
 	char v[GW_MDN_FIELD_MAX];
-	const char *b, *r;
-	size_t n;
+	struct gw_err e;
 
 	type[0] = bnd[0] = report[0] = '\0';
-	if (!gw_mdn_header(p, len, "Content-Type", v, sizeof(v)))
+	if (!gw_mdn_header(p, len, "Content-Type", v, sizeof(v)) ||
+	    gw_mimescan_ctype(v, type, tlen, &e) < 0) {
+		type[0] = '\0';
 		return;
-	n = strcspn(v, "; \t");
-	if (n >= tlen)
-		n = tlen - 1;
-	for (size_t i = 0; i < n; i++)
-		type[i] = (char)tolower((unsigned char)v[i]);
-	type[n] = '\0';
-	b = strcasestr(v, "boundary=");
-	if (b != NULL) {
-		b += 9;
-		if (*b == '"') {
-			b++;
-			n = strcspn(b, "\"");
-		} else {
-			n = strcspn(b, "; \t");
-		}
-		if (n < blen) {
-			memcpy(bnd, b, n);
-			bnd[n] = '\0';
-		}
 	}
-	r = strcasestr(v, "report-type=");
-	if (r != NULL) {
-		r += 12;
-		r += *r == '"';
-		n = strcspn(r, "\"; \t");
-		if (n >= rlen)
-			n = rlen - 1;
-		for (size_t i = 0; i < n; i++)
-			report[i] = (char)tolower((unsigned char)r[i]);
-		report[n] = '\0';
-	}
+	if (!gw_mimescan_param(v, "boundary", bnd, blen))
+		bnd[0] = '\0';
+	if (gw_mimescan_param(v, "report-type", report, rlen))
+		for (char *r = report; *r != '\0'; r++)
+			*r = (char)tolower((unsigned char)*r);
+	else
+		report[0] = '\0';
 }
 
 bool
@@ -190,51 +135,57 @@ gw_mdn_is_notification(const void *msg, size_t len)
 }
 
 /*
- * The body of the part of multipart p whose Content-Type is want
- * (after its own header block).
+ * The body of the part of multipart msg whose Content-Type is want.
+ * Lenient where senders are sloppy: the reference implementation's MDNs
+ * end without the closing delimiter, so one is supplied (in scratch) when
+ * the strict split fails.
  */
 static bool
-find_part(const char *p, size_t len, const char *bnd, const char *want,
-	  const char **body, size_t *blen)
+find_part(const char *msg, size_t len, const char *bnd, const char *want,
+	  struct gw_buf *scratch, const char **body, size_t *blen)
 {
-	char delim[210];
-	size_t dl;
-	const char *at = p, *end = p + len;
+	struct gw_mimescan_part parts[MAX_PARTS];
+	size_t hlen = 0, off = 0, n = 0;
+	struct gw_err e;
 
-	dl = (size_t)snprintf(delim, sizeof(delim), "--%s", bnd);
-	if (dl >= sizeof(delim))
+	gw_mimescan_split(msg, len, &hlen, &off);
+	if (off > len)
 		return false;
-	while (at < end) {
-		const char *d = memmem(at, (size_t)(end - at), delim, dl);
-		const char *s, *next, *hb;
+	if (gw_mimescan_multipart(msg + off, len - off, bnd, parts, MAX_PARTS,
+				  &n, &e) < 0) {
+		gw_buf_reset(scratch);
+		if (gw_buf_append(scratch, msg + off, len - off) < 0 ||
+		    gw_buf_printf(scratch, "\r\n--%s--\r\n", bnd) < 0 ||
+		    gw_mimescan_multipart(scratch->data, scratch->len, bnd,
+					  parts, MAX_PARTS, &n, &e) < 0)
+			return false;
+	}
+	for (size_t i = 0; i < n; i++) {
 		char type[64], b2[8], r2[8];
+		size_t ph = 0, po = 0;
 
-		if (d == NULL)
-			return false;
-		s = d + dl;
-		if (s + 2 <= end && s[0] == '-' && s[1] == '-')
-			return false; /* the closing delimiter */
-		s = memchr(s, '\n', (size_t)(end - s));
-		if (s == NULL)
-			return false;
-		s++;
-		next = memmem(s, (size_t)(end - s), delim, dl);
-		if (next == NULL)
-			next = end;
-		content_type(s, (size_t)(next - s), type, sizeof(type), b2,
+		content_type(parts[i].p, parts[i].len, type, sizeof(type), b2,
 			     sizeof(b2), r2, sizeof(r2));
-		if (strcmp(type, want) == 0) {
-			hb = s + header_block(s, (size_t)(next - s));
-			/* Skip the empty line that ends the part's header. */
-			while (hb < next && (*hb == '\r' || *hb == '\n'))
-				hb++;
-			*body = hb;
-			*blen = (size_t)(next - hb);
-			return true;
-		}
-		at = next;
+		if (strcmp(type, want) != 0)
+			continue;
+		gw_mimescan_split(parts[i].p, parts[i].len, &ph, &po);
+		*body = parts[i].p + po;
+		*blen = po <= parts[i].len ? parts[i].len - po : 0;
+		return true;
 	}
 	return false;
+}
+
+/* Trim blanks at both ends of out (in place). */
+static void
+trim(char *out)
+{
+	size_t a = strspn(out, " \t"), n = strlen(out);
+
+	while (n > a && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+		n--;
+	memmove(out, out + a, n - a);
+	out[n - a] = '\0';
 }
 
 /* "rfc822; addr" -> "addr". */
@@ -279,23 +230,30 @@ gw_mdn_parse(const void *msg, size_t len, struct gw_mdn_info *out,
 	     struct gw_err *err)
 {
 	char type[64], bnd[200], report[64], v[GW_MDN_FIELD_MAX];
+	struct gw_buf scratch;
 	const char *body;
 	size_t blen;
+	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	gw_buf_init(&scratch, len + 256);
 	content_type(msg, len, type, sizeof(type), bnd, sizeof(bnd), report,
 		     sizeof(report));
-	if (strcmp(type, "multipart/report") != 0 || bnd[0] == '\0')
-		return gw_err_set(err, GW_EPARSE, "5.6.0",
-				  "mdn: not a multipart/report");
+	if (strcmp(type, "multipart/report") != 0 || bnd[0] == '\0') {
+		rc = gw_err_set(err, GW_EPARSE, "5.6.0",
+				"mdn: not a multipart/report");
+		goto out;
+	}
 	out->is_dsn = strcmp(report, "delivery-status") == 0;
 	if (!find_part(msg, len, bnd,
 		       out->is_dsn ? "message/delivery-status"
 				   : "message/disposition-notification",
-		       &body, &blen))
-		return gw_err_set(err, GW_EPARSE, "5.6.0", "mdn: no %s part",
-				  out->is_dsn ? "delivery-status"
-					      : "disposition-notification");
+		       &scratch, &body, &blen)) {
+		rc = gw_err_set(err, GW_EPARSE, "5.6.0", "mdn: no %s part",
+				out->is_dsn ? "delivery-status"
+					    : "disposition-notification");
+		goto out;
+	}
 	if (field(body, blen, "Final-Recipient", true, v, sizeof(v))) {
 		after_semicolon(v);
 		snprintf(out->final_recipient, sizeof(out->final_recipient),
@@ -313,9 +271,11 @@ gw_mdn_parse(const void *msg, size_t len, struct gw_mdn_info *out,
 			snprintf(out->orig_msgid, sizeof(out->orig_msgid),
 				 "%.299s", v);
 	} else {
-		if (!field(body, blen, "Disposition", true, v, sizeof(v)))
-			return gw_err_set(err, GW_EPARSE, "5.6.0",
-					  "mdn: no Disposition field");
+		if (!field(body, blen, "Disposition", true, v, sizeof(v))) {
+			rc = gw_err_set(err, GW_EPARSE, "5.6.0",
+					"mdn: no Disposition field");
+			goto out;
+		}
 		out->disposition = disposition_of(v);
 		out->final_delivery_ext =
 		    field(body, blen, "X-DIRECT-FINAL-DESTINATION-DELIVERY",
@@ -328,7 +288,10 @@ gw_mdn_parse(const void *msg, size_t len, struct gw_mdn_info *out,
 	if (out->orig_msgid[0] == '\0' &&
 	    gw_mdn_header(msg, len, "In-Reply-To", v, sizeof(v)))
 		snprintf(out->orig_msgid, sizeof(out->orig_msgid), "%.299s", v);
-	return 0;
+	rc = 0;
+out:
+	gw_buf_dispose(&scratch);
+	return rc;
 }
 
 /* Printable ASCII only, at most max bytes: safe inside a header field. */
