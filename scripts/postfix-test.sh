@@ -2,8 +2,10 @@
 # A private Postfix instance on loopback for the tests (never the system
 # one): it listens on 127.0.0.1:PORT with STARTTLS (certificate and key
 # from CERT, a PEM with both), accepts mail for DOMAIN only and delivers
-# it with the virtual(8) agent into the mbox file DIR/mail/DOMAIN.
-#   postfix-test.sh start DIR PORT DOMAIN CERT
+# it with the virtual(8) agent into the mbox file DIR/mail/DOMAIN, or,
+# given RELAY (host:port), relays it there as the front MTA of that
+# domain (opportunistic STARTTLS).
+#   postfix-test.sh start DIR PORT DOMAIN CERT [RELAY]
 #   postfix-test.sh stop DIR
 # Logs go to DIR/maillog. Needs root (Postfix's master runs as root and
 # drops to the postfix user); make deps installs the package.
@@ -18,7 +20,7 @@ stop)
 	;;
 start) ;;
 *)
-	echo "usage: $0 start DIR PORT DOMAIN CERT | stop DIR" >&2
+	echo "usage: $0 start DIR PORT DOMAIN CERT [RELAY] | stop DIR" >&2
 	exit 2
 	;;
 esac
@@ -26,6 +28,7 @@ umask 022
 PORT=$3
 DOMAIN=$4
 CERT=$5
+RELAY=${6:-}
 mkdir -p "$CONF" "$DIR/queue" "$DIR/data" "$DIR/mail"
 # Postfix's unprivileged processes must reach the queue and mailboxes.
 d=$(cd "$DIR" && pwd)
@@ -73,6 +76,15 @@ alias_maps =
 alias_database =
 biff = no
 CF
+if [ -n "$RELAY" ]; then
+	# Front MTA: DOMAIN is relayed to RELAY instead of delivered here.
+	cat >>"$CONF/main.cf" <<CF
+virtual_mailbox_domains =
+relay_domains = $DOMAIN
+transport_maps = inline:{ $DOMAIN=smtp:[${RELAY%:*}]:${RELAY##*:} }
+smtp_tls_security_level = may
+CF
+fi
 cat >"$CONF/master.cf" <<CF
 127.0.0.1:$PORT inet n - n - - smtpd
 pickup    unix  n       -       n       60      1       pickup

@@ -20,23 +20,6 @@
 #include "spool.h"
 #include "store.h"
 
-/* A TCP port that was free a moment ago. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 static char *
 slurp(const char *path)
 {
@@ -60,36 +43,6 @@ slurp(const char *path)
 	if (p != NULL)
 		p[len] = '\0';
 	return p;
-}
-
-/* Start Postfix in dir on port for direct-b.example; 0 on success. */
-int gw_postfix_start(const char *dir, int port, const char *pki);
-int
-gw_postfix_start(const char *dir, int port, const char *pki)
-{
-	char cmd[2048];
-	char *out = NULL;
-	int rc;
-
-	snprintf(cmd, sizeof(cmd),
-		 "sh scripts/postfix-test.sh start %s %d direct-b.example "
-		 "%s/server.pem",
-		 dir, port, pki);
-	rc = gw_run(cmd, &out);
-	if (rc != 0)
-		fprintf(stderr, "    %s\n", out ? out : "");
-	free(out);
-	return rc;
-}
-
-void gw_postfix_stop(const char *dir);
-void
-gw_postfix_stop(const char *dir)
-{
-	char cmd[1024];
-
-	snprintf(cmd, sizeof(cmd), "sh scripts/postfix-test.sh stop %s", dir);
-	gw_run(cmd, NULL);
 }
 
 GW_TEST(postfix_delivers_over_verified_starttls)
@@ -127,7 +80,7 @@ GW_TEST(postfix_delivers_over_verified_starttls)
 	char mbox[700], txid[64], cmd[700];
 	char *box = NULL;
 	struct gw_err e;
-	int port = free_port(), done = 0;
+	int port = gw_free_port(), done = 0;
 
 	REQUIRE(port > 0);
 	{
@@ -146,7 +99,7 @@ GW_TEST(postfix_delivers_over_verified_starttls)
 	}
 	snprintf(cmd, sizeof(cmd), "sh certs/mkpki.sh %s", pki);
 	REQUIRE(gw_run(cmd, NULL) == 0);
-	REQUIRE(gw_postfix_start(pf, port, pki) == 0);
+	REQUIRE(gw_postfix_start(pf, port, pki, NULL) == 0);
 
 	gw_config_defaults(&cfg);
 	snprintf(relay, sizeof(relay), "127.0.0.1:%d", port);

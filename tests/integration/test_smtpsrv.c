@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -733,5 +734,59 @@ GW_TEST(smtpsrv_data_line_and_header_limits)
 	raw_close(&r);
 	CHECK_INT(calls(), 1);
 	free(buf);
+	fx_stop(&f);
+}
+
+/*
+ * Issue 4 item 7: a real Postfix (scripts/postfix-test.sh, loopback) as
+ * the front MTA of direct-b.example relays to the SMTP listener, which
+ * takes the message over STARTTLS (Postfix's opportunistic TLS) and hands
+ * it on durably.
+ */
+GW_TEST(smtpsrv_behind_postfix_front_mta)
+{
+	struct gw_smtpsrv_opts o = {.require_tls = true};
+	struct gw_smtp_rcpt r[1] = {{.address = "doc@direct-b.example"}};
+	char base[500], pf[600], relay[64];
+	struct gw_smtp_opts co;
+	struct gw_err e;
+	struct fx f;
+	int port = gw_free_port(), fd = msg_fd();
+	char *slash;
+
+	REQUIRE(port > 0 && fd >= 0);
+	REQUIRE(fx_start(&f, &o, true));
+	/* Postfix drops to its own user: it must reach its directories. */
+	snprintf(base, sizeof(base), "%s", gw_test_tmpdir());
+	snprintf(pf, sizeof(pf), "%s/postfix", base);
+	while ((slash = strrchr(base, '/')) != NULL && slash != base) {
+		chmod(base, 0711);
+		*slash = '\0';
+	}
+	snprintf(relay, sizeof(relay), "127.0.0.1:%d", f.port);
+	REQUIRE(gw_postfix_start(pf, port, pki(), relay) == 0);
+	co = cli_opts(port);
+	co.tls = GW_SMTP_TLS_OPPORTUNISTIC;
+	CHECK_INT(gw_smtp_send(&co, "ehr@direct-a.example", r, 1, fd,
+			       sizeof(msg) - 1, NULL, &e),
+		  0);
+	CHECK_INT(r[0].code, 250); /* Postfix queued it */
+	for (int i = 0; i < 300 && calls() < 1; i++)
+		usleep(50000);
+	CHECK_INT(calls(), 1);
+	pthread_mutex_lock(&rec.mu);
+	CHECK(rec.tls); /* the relay hop used STARTTLS */
+	CHECK_STR(rec.from, "ehr@direct-a.example");
+	CHECK(rec.nrcpt == 1 &&
+	      strcmp(rec.rcpt[0], "doc@direct-b.example") == 0);
+	/* Postfix's trace header, then our message, dots intact. */
+	CHECK(rec.content != NULL &&
+	      strncmp(rec.content, "Received: ", 10) == 0);
+	CHECK(rec.content != NULL &&
+	      strstr(rec.content, "\r\n.leading dot\r\n..two dots\r\n") !=
+		  NULL);
+	pthread_mutex_unlock(&rec.mu);
+	gw_postfix_stop(pf);
+	close(fd);
 	fx_stop(&f);
 }

@@ -454,3 +454,46 @@ gw_test_pki(const char *script)
 	}
 	return dir;
 }
+
+int
+gw_free_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+int
+gw_postfix_start(const char *dir, int port, const char *pki, const char *relay)
+{
+	char cmd[2048];
+	char *out = NULL;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd),
+		 "sh scripts/postfix-test.sh start %s %d direct-b.example "
+		 "%s/server.pem %s",
+		 dir, port, pki, relay != NULL ? relay : "");
+	rc = gw_run(cmd, &out);
+	if (rc != 0)
+		fprintf(stderr, "    %s\n", out ? out : "");
+	free(out);
+	return rc;
+}
+
+void
+gw_postfix_stop(const char *dir)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "sh scripts/postfix-test.sh stop %s", dir);
+	gw_run(cmd, NULL);
+}

@@ -81,6 +81,17 @@ bool gw_str_has(const char *hay, const char *needle);
  * failed.
  */
 const char *gw_test_pki(const char *script);
+/* A loopback TCP port that was free a moment ago (-1 on error). */
+int gw_free_port(void);
+/*
+ * A private Postfix (scripts/postfix-test.sh) in dir on 127.0.0.1:port
+ * for direct-b.example with pki's server certificate: delivering into
+ * dir/mail/direct-b.example, or relaying to relay ("host:port") when not
+ * NULL. 0 on success.
+ */
+int gw_postfix_start(const char *dir, int port, const char *pki,
+		     const char *relay);
+void gw_postfix_stop(const char *dir);
 /* Run a shell command, capture stdout+stderr (malloc'ed) and the status. */
 int gw_run(const char *cmd, char **out);
 
