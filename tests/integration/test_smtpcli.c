@@ -38,16 +38,7 @@ static const char msg_sent[] = "From: a@x.example\r\n"
 static int
 msg_fd(void)
 {
-	char path[600];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/msg.eml", gw_test_tmpdir());
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd >= 0 && write(fd, msg, sizeof(msg) - 1) != sizeof(msg) - 1) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
+	return gw_test_file_fd(msg, sizeof(msg) - 1);
 }
 
 static struct gw_sink_script

@@ -497,3 +497,18 @@ gw_postfix_stop(const char *dir)
 	snprintf(cmd, sizeof(cmd), "sh scripts/postfix-test.sh stop %s", dir);
 	gw_run(cmd, NULL);
 }
+
+int
+gw_test_file_fd(const void *p, size_t len)
+{
+	char path[600];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/msg.eml", gw_test_tmpdir());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0 && write(fd, p, len) != (ssize_t)len) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}

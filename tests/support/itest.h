@@ -81,6 +81,8 @@ bool gw_str_has(const char *hay, const char *needle);
  * failed.
  */
 const char *gw_test_pki(const char *script);
+/* A new temporary file holding p[0..len), open for reading; -1 on error. */
+int gw_test_file_fd(const void *p, size_t len);
 /* A loopback TCP port that was free a moment ago (-1 on error). */
 int gw_free_port(void);
 /*
