@@ -933,17 +933,8 @@ sqlite_pending(void *arg, size_t max, char ***txids, size_t *n,
 static char *
 abs_path(struct sqlite_be *be, const char *rel)
 {
-	const char *dir = gw_spool_dir(be->sp);
-	size_t ld = strlen(dir), lr = strlen(rel);
-	char *p;
-
-	if (rel[0] == '/')
-		return gw_xstrdup(rel);
-	p = gw_xmalloc(ld + 1 + lr + 1);
-	memcpy(p, dir, ld);
-	p[ld] = '/';
-	memcpy(p + ld + 1, rel, lr + 1);
-	return p;
+	return rel[0] == '/' ? gw_xstrdup(rel)
+			     : gw_xpath_join(gw_spool_dir(be->sp), rel);
 }
 
 static int

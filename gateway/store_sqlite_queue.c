@@ -224,8 +224,6 @@ static void
 job_from_row(sqlite3_stmt *st, const char *spool_dir, struct gw_store_job *j)
 {
 	const unsigned char *rel = sqlite3_column_text(st, 5);
-	size_t ld = strlen(spool_dir);
-	size_t lr = rel != NULL ? strlen((const char *)rel) : 0;
 
 	memset(j, 0, sizeof(*j));
 	j->id = (long long)sqlite3_column_int64(st, 0);
@@ -233,10 +231,8 @@ job_from_row(sqlite3_stmt *st, const char *spool_dir, struct gw_store_job *j)
 	j->domain = gw_sql_col_dup(st, 2);
 	j->message_id = gw_sql_col_dup(st, 3);
 	j->mail_from = gw_sql_col_dup(st, 4);
-	j->path = gw_xmalloc(ld + 1 + lr + 1);
-	memcpy(j->path, spool_dir, ld);
-	j->path[ld] = '/';
-	memcpy(j->path + ld + 1, rel != NULL ? (const char *)rel : "", lr + 1);
+	j->path =
+	    gw_xpath_join(spool_dir, rel != NULL ? (const char *)rel : "");
 	j->size = (uint64_t)sqlite3_column_int64(st, 6);
 	j->attempts = sqlite3_column_int(st, 7) + 1;
 	j->created_at = (long long)sqlite3_column_int64(st, 8);
