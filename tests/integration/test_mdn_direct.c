@@ -16,22 +16,6 @@
 #include "mimescan.h"
 #include "smime.h"
 
-static struct gw_smime_cert *
-load(const char *name, int withkey)
-{
-	struct gw_smime_cert *c = NULL;
-	char crt[700], key[700];
-	struct gw_err e;
-
-	snprintf(crt, sizeof(crt), "%s/%s.crt", gw_test_pki("mkdirect.sh"),
-		 name);
-	snprintf(key, sizeof(key), "%s/%s.key", gw_test_pki("mkdirect.sh"),
-		 name);
-	if (gw_smime_cert_load(crt, withkey ? key : NULL, &c, &e) < 0)
-		fprintf(stderr, "    %s\n", e.msg);
-	return c;
-}
-
 GW_TEST(mdn_direct_message_opened_by_openssl)
 {
 	struct gw_mdn m = {.disposition = GW_MDN_PROCESSED,
@@ -41,8 +25,8 @@ GW_TEST(mdn_direct_message_opened_by_openssl)
 			   .orig_subject = "XDM/1.0/DDM",
 			   .reporting_ua = "dxgw.b; dxgw",
 			   .date = 1764590000};
-	struct gw_smime_cert *signer = load("doc-b", 1);
-	struct gw_smime_cert *rcpt = load("ehr-a", 0);
+	struct gw_smime_cert *signer = gw_test_direct_cert("doc-b", 1);
+	struct gw_smime_cert *rcpt = gw_test_direct_cert("ehr-a", 0);
 	struct gw_buf s, o, signd, msg;
 	struct gw_mdn_info info;
 	char id[GW_MDN_MSGID_LEN], eml[600], out[700], cmd[4096];

@@ -21,36 +21,11 @@ pki(void)
 	return gw_test_pki("mkdirect.sh");
 }
 
-static struct gw_smime_cert *
-cert(const char *name, int withkey)
-{
-	struct gw_smime_cert *c = NULL;
-	char crt[700], key[700];
-	struct gw_err e;
-
-	snprintf(crt, sizeof(crt), "%s/%s.crt", pki(), name);
-	snprintf(key, sizeof(key), "%s/%s.key", pki(), name);
-	if (gw_smime_cert_load(crt, withkey ? key : NULL, &c, &e) < 0)
-		fprintf(stderr, "    %s\n", e.msg);
-	return c;
-}
-
-static int
-write_file(const char *path, const void *p, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	int ok = f != NULL && fwrite(p, 1, len, f) == len;
-
-	if (f != NULL && fclose(f) != 0)
-		ok = 0;
-	return ok ? 0 : -1;
-}
-
 GW_TEST(mime_smime_openssl_opens_direct_message)
 {
 	static const char *const to[] = {"doc@direct-b.example"};
-	struct gw_smime_cert *signer = cert("ehr-a", 1);
-	struct gw_smime_cert *rcpt = cert("doc-b", 0);
+	struct gw_smime_cert *signer = gw_test_direct_cert("ehr-a", 1);
+	struct gw_smime_cert *rcpt = gw_test_direct_cert("doc-b", 0);
 	struct gw_buf signable, outer, signd, msg;
 	struct gw_mime_direct m = {
 	    .from = "ehr@direct-a.example",
@@ -79,7 +54,7 @@ GW_TEST(mime_smime_openssl_opens_direct_message)
 	snprintf(eml, sizeof(eml), "%s/direct.eml", gw_test_tmpdir());
 	snprintf(dec, sizeof(dec), "%s.dec", eml);
 	snprintf(ver, sizeof(ver), "%s.ver", eml);
-	REQUIRE(write_file(zip, zdata, sizeof(zdata)) == 0);
+	REQUIRE(gw_test_write_file(zip, zdata, sizeof(zdata)) == 0);
 	m.zip_path = zip;
 
 	REQUIRE(gw_mime_build_direct(&m, &signable, &outer, id, &e) == 0);
@@ -91,7 +66,7 @@ GW_TEST(mime_smime_openssl_opens_direct_message)
 			     &e) < 0)
 		fprintf(stderr, "    %s\n", e.msg);
 	REQUIRE(msg.len > outer.len);
-	REQUIRE(write_file(eml, msg.data, msg.len) == 0);
+	REQUIRE(gw_test_write_file(eml, msg.data, msg.len) == 0);
 	/* The outer message shows the routing fields, not the Subject. */
 	CHECK(strncmp(msg.data, "From: ehr@direct-a.example\r\n", 28) == 0);
 	CHECK(strstr(msg.data, id) != NULL);

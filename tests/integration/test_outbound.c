@@ -97,17 +97,6 @@ wait_count(struct gw_sink *s, int n)
 	return false;
 }
 
-static bool
-write_file(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	bool ok = f != NULL && fwrite(p, 1, n, f) == n;
-
-	if (f != NULL && fclose(f) != 0)
-		ok = false;
-	return ok;
-}
-
 /* Pull the base64 body of the application/zip part out into zip. */
 static bool
 extract_zip(const char *content_path, const char *zip)
@@ -173,7 +162,7 @@ GW_TEST(outbound_end_to_end_with_openssl_and_xdm_check)
 	snprintf(signd, sizeof(signd), "%s/msg.signed", d.dir);
 	snprintf(content, sizeof(content), "%s/msg.content", d.dir);
 	snprintf(zip, sizeof(zip), "%s/msg.zip", d.dir);
-	REQUIRE(write_file(eml, c->data, c->data_len));
+	REQUIRE(gw_test_write_file(eml, c->data, c->data_len) == 0);
 
 	/* The independent S/MIME implementation opens and verifies it. */
 	snprintf(cmd, sizeof(cmd),

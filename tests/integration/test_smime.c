@@ -21,31 +21,6 @@ pki(void)
 }
 
 /* Load <pki>/<name>.crt, with its key when withkey. */
-static struct gw_smime_cert *
-cert(const char *name, int withkey)
-{
-	struct gw_smime_cert *c = NULL;
-	char crt[700], key[700];
-	struct gw_err e;
-
-	snprintf(crt, sizeof(crt), "%s/%s.crt", pki(), name);
-	snprintf(key, sizeof(key), "%s/%s.key", pki(), name);
-	if (gw_smime_cert_load(crt, withkey ? key : NULL, &c, &e) < 0)
-		fprintf(stderr, "    %s\n", e.msg);
-	return c;
-}
-
-static int
-write_file(const char *path, const void *p, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	int ok = f != NULL && fwrite(p, 1, len, f) == len;
-
-	if (f != NULL && fclose(f) != 0)
-		ok = 0;
-	return ok ? 0 : -1;
-}
-
 static char *
 read_file(const char *path, size_t *len)
 {
@@ -89,8 +64,9 @@ static int
 make_message(const char *name, enum gw_smime_cipher ciph,
 	     enum gw_smime_keyenc kenc, char *path, size_t pathlen)
 {
-	struct gw_smime_cert *signer = cert("ehr-a", 1);
-	struct gw_smime_cert *r[2] = {cert("doc-b", 0), cert("dom-b", 0)};
+	struct gw_smime_cert *signer = gw_test_direct_cert("ehr-a", 1);
+	struct gw_smime_cert *r[2] = {gw_test_direct_cert("doc-b", 0),
+				      gw_test_direct_cert("dom-b", 0)};
 	struct gw_buf signd, msg;
 	struct gw_err e;
 	int rc = -1;
@@ -110,7 +86,7 @@ make_message(const char *name, enum gw_smime_cipher ciph,
 		fprintf(stderr, "    %s\n", e.msg);
 		goto out;
 	}
-	rc = write_file(path, msg.data, msg.len);
+	rc = gw_test_write_file(path, msg.data, msg.len);
 out:
 	gw_smime_cert_free(signer);
 	gw_smime_cert_free(r[0]);
@@ -227,7 +203,7 @@ GW_TEST(smime_openssl_cli_decrypts_and_verifies)
 
 		REQUIRE(p != NULL);
 		*p = 'j';
-		REQUIRE(write_file(d2, signd, slen) == 0);
+		REQUIRE(gw_test_write_file(d2, signd, slen) == 0);
 		CHECK(verify(d2, "anchor-a", bad) != 0);
 	}
 	free(content);
@@ -260,7 +236,7 @@ static const char *
 check(const char *name, const char *bound_to, enum gw_smime_use use, time_t now,
       struct gw_err *e)
 {
-	struct gw_smime_cert *c = cert(name, 0);
+	struct gw_smime_cert *c = gw_test_direct_cert(name, 0);
 	int rc;
 
 	if (c == NULL)
@@ -316,7 +292,8 @@ GW_TEST(smime_certificate_rules)
 
 GW_TEST(smime_refuses_bad_inputs)
 {
-	struct gw_smime_cert *c = NULL, *nokey = cert("doc-b", 0);
+	struct gw_smime_cert *c = NULL,
+			     *nokey = gw_test_direct_cert("doc-b", 0);
 	char crt[700], key[700];
 	struct gw_buf b;
 	struct gw_err e;

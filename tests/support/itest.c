@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "smime.h"
 
 const char *
 gw_dxgw(void)
@@ -511,4 +512,30 @@ gw_test_file_fd(const void *p, size_t len)
 		fd = -1;
 	}
 	return fd;
+}
+
+struct gw_smime_cert *
+gw_test_direct_cert(const char *name, int withkey)
+{
+	struct gw_smime_cert *c = NULL;
+	const char *pki = gw_test_pki("mkdirect.sh");
+	char crt[700], key[700];
+	struct gw_err e;
+
+	snprintf(crt, sizeof(crt), "%s/%s.crt", pki, name);
+	snprintf(key, sizeof(key), "%s/%s.key", pki, name);
+	if (gw_smime_cert_load(crt, withkey ? key : NULL, &c, &e) < 0)
+		fprintf(stderr, "    %s\n", e.msg);
+	return c;
+}
+
+int
+gw_test_write_file(const char *path, const void *p, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f != NULL && fwrite(p, 1, len, f) == len;
+
+	if (f != NULL && fclose(f) != 0)
+		ok = 0;
+	return ok ? 0 : -1;
 }

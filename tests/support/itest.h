@@ -81,6 +81,14 @@ bool gw_str_has(const char *hay, const char *needle);
  * failed.
  */
 const char *gw_test_pki(const char *script);
+struct gw_smime_cert;
+/*
+ * <name>.crt (and <name>.key when withkey) of the Direct test PKI
+ * (gw_test_pki("mkdirect.sh")); NULL, with the reason on stderr, on error.
+ */
+struct gw_smime_cert *gw_test_direct_cert(const char *name, int withkey);
+/* Write p[0..len) to path; 0 or -1. */
+int gw_test_write_file(const char *path, const void *p, size_t len);
 /* A new temporary file holding p[0..len), open for reading; -1 on error. */
 int gw_test_file_fd(const void *p, size_t len);
 /* A loopback TCP port that was free a moment ago (-1 on error). */
