@@ -236,6 +236,7 @@ struct gw_store_job {
 	long long created_at, expires_at; /* Unix seconds */
 	char **rcpts;                     /* still queued */
 	size_t nrcpts;
+	bool notice; /* a notification job: txid names an inbound message */
 };
 
 struct gw_store_rcpt_result {
@@ -298,7 +299,10 @@ int gw_store_job_result(struct gw_store *st, const struct gw_store_job *job,
 			long long next_at, const char *error,
 			struct gw_err *err);
 void gw_store_jobs_free(struct gw_store_job *jobs, size_t n);
-/* After a restart: jobs claimed by the dead process are due now. */
+/*
+ * After a restart: jobs and inbound messages claimed by the dead process
+ * are due now.
+ */
 int gw_store_leases_reset(struct gw_store *st, long long now,
 			  struct gw_err *err);
 
@@ -353,7 +357,139 @@ int gw_store_addr_key(const char *in, char *out, size_t outlen,
 /* An endpoint URL dxgw may post to: https://, or http:// on loopback. */
 int gw_store_addr_url_check(const char *url, struct gw_err *err);
 
-#define GW_STORE_OPS_VERSION 3
+/*
+ * The inbound leg (schema 5). A Direct message that passed the security
+ * agent is kept as its inner message (decrypted, verified: the spool file
+ * the caller wrote) with one row per envelope recipient. Messages go
+ * "accepted" -> "done"; MDNs and DSNs that arrive for us are kept as
+ * "notice" (read by the tracking of outbound messages) and are never
+ * claimed. Recipients go "queued" -> "delivered" (the EHR took the
+ * documents) or "failed" (with the reason); notified says that the
+ * recipient's final MDN (dispatched or failed) was queued or is not owed.
+ * A message is done when every recipient is final and notified.
+ *
+ * The notifications this HISP sends (processed, dispatched, failed MDNs)
+ * travel through the outbound queue as jobs without a submission: each
+ * names the inbound message it answers and carries exactly one recipient
+ * (the original sender); gw_store_jobs_claim() returns them like any job
+ * (txid = the inbound message's txid, rcpts = that one address) and
+ * gw_store_job_result() records their outcome in the job itself.
+ */
+struct gw_store_inmsg {
+	const char *session;    /* SMTP session id */
+	const char *peer;       /* "address:port" */
+	const char *mail_from;  /* envelope sender, "" for <> */
+	const char *sender;     /* the protected From, normalised */
+	const char *message_id; /* inner Message-ID "<...>", or NULL */
+	const char *subject;    /* inner Subject (for MDN text), or NULL */
+	const char *kind;       /* "message", "mdn" or "dsn" */
+	bool wants_final;       /* X-DIRECT-FINAL-DESTINATION-DELIVERY */
+	const char *signers; /* trusted signers' fingerprints, " "-separated */
+	const char *const *rcpts;   /* envelope recipients, normalised */
+	size_t nrcpts;              /* 1..GW_STORE_RCPTS_MAX */
+	struct gw_spool_file *file; /* the inner message, finished; adopted */
+	/* Optional, written in the same transaction (txid filled in). */
+	const struct gw_audit_event *audit;
+};
+
+struct gw_store_inrcpt {
+	char *address;
+	char *state;  /* queued, delivered, failed */
+	char *reason; /* or NULL */
+	bool notified;
+};
+
+struct gw_store_injob {
+	char *txid;
+	char *kind;  /* message, mdn, dsn */
+	char *state; /* accepted, done, notice */
+	char *session;
+	char *peer;
+	char *mail_from;
+	char *sender;
+	char *message_id; /* or NULL */
+	char *subject;    /* or NULL */
+	bool wants_final;
+	bool processed_sent; /* the processed MDNs were queued (or given up) */
+	char *path;          /* absolute */
+	uint64_t size;
+	int attempts;                      /* including this one (claim) */
+	long long received_at, expires_at; /* Unix seconds */
+	char *last_error;                  /* or NULL */
+	struct gw_store_inrcpt *rcpts;     /* in envelope order */
+	size_t nrcpts;
+};
+
+/*
+ * Durably accept an inbound message: adopt m->file (spool sync before
+ * the commit, as for submissions), insert the message (state "accepted"
+ * for kind "message", due now, expiring at now + lifetime_s; "notice"
+ * otherwise) and its recipients "queued", and the audit row, in one
+ * transaction. txid_out gets the new txid. GW_ELIMIT/GW_ERROR (5.x.x)
+ * for malformed input, GW_ETEMP on disk/DB trouble (the file is back in
+ * tmp/ for the caller to discard).
+ */
+int gw_store_inbound_accept(struct gw_store *st, const struct gw_store_inmsg *m,
+			    long long now, long lifetime_s,
+			    char txid_out[GW_STORE_TXID_LEN],
+			    struct gw_err *err);
+/*
+ * Claim up to max due "accepted" messages (attempts + 1, next attempt at
+ * now + lease_s, so nothing else takes them); *jobs malloc'ed.
+ */
+int gw_store_inbound_claim(struct gw_store *st, long long now, long lease_s,
+			   size_t max, struct gw_store_injob **jobs, size_t *n,
+			   struct gw_err *err);
+/* Read one inbound message (any state). GW_ENOTFOUND, GW_ETEMP. */
+int gw_store_inbound_get(struct gw_store *st, const char *txid,
+			 struct gw_store_injob **out, struct gw_err *err);
+/* The newest max inbound messages, newest first; *jobs malloc'ed. */
+int gw_store_inbound_list(struct gw_store *st, size_t max,
+			  struct gw_store_injob **jobs, size_t *n,
+			  struct gw_err *err);
+void gw_store_injobs_free(struct gw_store_injob *jobs, size_t n);
+
+enum gw_in_outcome {
+	GW_IN_QUEUED,    /* no change */
+	GW_IN_DELIVERED, /* the EHR took it */
+	GW_IN_FAILED,    /* final failure, reason says why */
+};
+
+/* What one attempt did for a recipient. */
+struct gw_store_inresult {
+	const char *address;
+	enum gw_in_outcome outcome; /* only a "queued" recipient changes */
+	const char *reason;         /* may be NULL */
+	bool notified;              /* its final MDN is queued / not owed */
+};
+
+/* One notification to queue (an MDN to the original sender). */
+struct gw_store_notice {
+	const char *domain;         /* of rcpt, lower case */
+	const char *message_id;     /* of the MDN, "<...>" */
+	const char *mail_from;      /* envelope sender, "" for <> */
+	const char *rcpt;           /* the one recipient */
+	struct gw_spool_file *file; /* finished; adopted on success */
+};
+
+/*
+ * Record one processing attempt of job, in one transaction: queue the
+ * notices (outbound jobs due now, expiring at now + lifetime_s), set
+ * processed_sent when asked (never cleared), apply the per-recipient
+ * results, then either finish the message ("done": every recipient
+ * final and notified) or release the claim with the next attempt at
+ * next_at and error as last_error. GW_ETEMP on disk/DB trouble (the
+ * notices' files are back in tmp/).
+ */
+int gw_store_inbound_result(struct gw_store *st,
+			    const struct gw_store_injob *job,
+			    bool processed_sent,
+			    const struct gw_store_inresult *res, size_t nres,
+			    const struct gw_store_notice *notes, size_t nnotes,
+			    long long now, long lifetime_s, long long next_at,
+			    const char *error, struct gw_err *err);
+
+#define GW_STORE_OPS_VERSION 4
 
 struct gw_store_ops {
 	int version;
@@ -397,6 +533,23 @@ struct gw_store_ops {
 			 struct gw_err *err);
 	int (*addr_lookup)(void *be, const char *address,
 			   struct gw_store_address **out, struct gw_err *err);
+	/* version 4: the inbound leg and notification jobs. */
+	int (*in_accept)(void *be, const struct gw_store_inmsg *m,
+			 long long now, long lifetime_s,
+			 char txid_out[GW_STORE_TXID_LEN], struct gw_err *err);
+	int (*in_claim)(void *be, long long now, long lease_s, size_t max,
+			struct gw_store_injob **jobs, size_t *n,
+			struct gw_err *err);
+	int (*in_get)(void *be, const char *txid, struct gw_store_injob **out,
+		      struct gw_err *err);
+	int (*in_list)(void *be, size_t max, struct gw_store_injob **jobs,
+		       size_t *n, struct gw_err *err);
+	int (*in_result)(void *be, const struct gw_store_injob *job,
+			 bool processed_sent,
+			 const struct gw_store_inresult *res, size_t nres,
+			 const struct gw_store_notice *notes, size_t nnotes,
+			 long long now, long lifetime_s, long long next_at,
+			 const char *error, struct gw_err *err);
 };
 
 extern const struct gw_store_ops gw_store_sqlite_ops;
