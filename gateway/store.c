@@ -266,9 +266,8 @@ gw_store_submission_count(struct gw_store *st, long *out, struct gw_err *err)
 	return st->ops->count(st->be, out, err);
 }
 
-int
-gw_store_audit_add(struct gw_store *st, const struct gw_audit_event *ev,
-		   struct gw_err *err)
+static int
+check_audit(const struct gw_audit_event *ev, struct gw_err *err)
 {
 	int rc;
 
@@ -280,6 +279,17 @@ gw_store_audit_add(struct gw_store *st, const struct gw_audit_event *ev,
 	    (rc = check_str(ev->peer, "peer", 0, err)) < 0 ||
 	    (rc = check_str(ev->message_id, "message_id", 0, err)) < 0 ||
 	    (rc = check_str(ev->detail, "detail", 0, err)) < 0)
+		return rc;
+	return 0;
+}
+
+int
+gw_store_audit_add(struct gw_store *st, const struct gw_audit_event *ev,
+		   struct gw_err *err)
+{
+	int rc;
+
+	if ((rc = check_audit(ev, err)) < 0)
 		return rc;
 	return st->ops->audit_add(st->be, ev, err);
 }
@@ -626,4 +636,206 @@ gw_store_addresses_free(struct gw_store_address *v, size_t n)
 		free(v[i].updated_at);
 	}
 	free(v);
+}
+
+/* --- inbound leg ------------------------------------------------------ */
+
+/* A string that must be there but may be empty (mail_from "" for <>). */
+static int
+check_str0(const char *s, const char *what, struct gw_err *err)
+{
+	if (s == NULL)
+		return gw_err_set(err, GW_ERROR, "5.5.2", "store: no %s", what);
+	return check_str(s, what, 0, err);
+}
+
+static int
+check_file(const struct gw_spool_file *f, const char *what, struct gw_err *err)
+{
+	if (f == NULL || !gw_spool_file_finished(f))
+		return gw_err_set(err, GW_ERROR, "5.3.0",
+				  "store: %s is not a finished file", what);
+	return 0;
+}
+
+static int
+check_inmsg(const struct gw_store_inmsg *m, long lifetime_s, struct gw_err *err)
+{
+	int rc;
+
+	if ((rc = check_str(m->session, "session", 1, err)) < 0 ||
+	    (rc = check_str(m->peer, "peer", 1, err)) < 0 ||
+	    (rc = check_str0(m->mail_from, "mail from", err)) < 0 ||
+	    (rc = check_str(m->sender, "sender", 1, err)) < 0 ||
+	    (rc = check_str(m->message_id, "message id", 0, err)) < 0 ||
+	    (rc = check_str(m->subject, "subject", 0, err)) < 0 ||
+	    (rc = check_str(m->kind, "kind", 1, err)) < 0 ||
+	    (rc = check_str(m->signers, "signers", 0, err)) < 0 ||
+	    (rc = check_file(m->file, "the message", err)) < 0 ||
+	    (m->audit != NULL && (rc = check_audit(m->audit, err)) < 0))
+		return rc;
+	if (strcmp(m->kind, "message") != 0 && strcmp(m->kind, "mdn") != 0 &&
+	    strcmp(m->kind, "dsn") != 0)
+		return gw_err_set(err, GW_ERROR, "5.5.2",
+				  "store: unknown inbound kind '%.40s'",
+				  m->kind);
+	if (m->nrcpts == 0 || m->rcpts == NULL)
+		return gw_err_set(err, GW_ERROR, "5.5.2",
+				  "store: inbound message without recipients");
+	if (m->nrcpts > GW_STORE_RCPTS_MAX || lifetime_s <= 0)
+		return gw_err_set(err, GW_ELIMIT, "5.5.3",
+				  "store: %zu recipients or lifetime %ld out "
+				  "of bounds",
+				  m->nrcpts, lifetime_s);
+	for (size_t i = 0; i < m->nrcpts; i++)
+		if ((rc = check_str(m->rcpts[i], "recipient", 1, err)) < 0)
+			return rc;
+	return 0;
+}
+
+int
+gw_store_inbound_accept(struct gw_store *st, const struct gw_store_inmsg *m,
+			long long now, long lifetime_s,
+			char txid_out[GW_STORE_TXID_LEN], struct gw_err *err)
+{
+	int rc;
+
+	txid_out[0] = '\0';
+	if ((rc = check_inmsg(m, lifetime_s, err)) < 0)
+		return rc;
+	return st->ops->in_accept(st->be, m, now, lifetime_s, txid_out, err);
+}
+
+int
+gw_store_inbound_claim(struct gw_store *st, long long now, long lease_s,
+		       size_t max, struct gw_store_injob **jobs, size_t *n,
+		       struct gw_err *err)
+{
+	*jobs = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	return st->ops->in_claim(st->be, now, lease_s, max, jobs, n, err);
+}
+
+int
+gw_store_inbound_get(struct gw_store *st, const char *txid,
+		     struct gw_store_injob **out, struct gw_err *err)
+{
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_str(txid, "txid", 1, err)) < 0)
+		return rc;
+	return st->ops->in_get(st->be, txid, out, err);
+}
+
+int
+gw_store_inbound_list(struct gw_store *st, size_t max,
+		      struct gw_store_injob **jobs, size_t *n,
+		      struct gw_err *err)
+{
+	*jobs = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	return st->ops->in_list(st->be, max, jobs, n, err);
+}
+
+void
+gw_store_injobs_free(struct gw_store_injob *jobs, size_t n)
+{
+	if (jobs == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct gw_store_injob *j = &jobs[i];
+
+		free(j->txid);
+		free(j->kind);
+		free(j->state);
+		free(j->session);
+		free(j->peer);
+		free(j->mail_from);
+		free(j->sender);
+		free(j->message_id);
+		free(j->subject);
+		free(j->path);
+		free(j->last_error);
+		for (size_t k = 0; k < j->nrcpts; k++) {
+			free(j->rcpts[k].address);
+			free(j->rcpts[k].state);
+			free(j->rcpts[k].reason);
+		}
+		free(j->rcpts);
+	}
+	free(jobs);
+}
+
+/*
+ * A processed MDN and a final one for every recipient may go out in
+ * one attempt.
+ */
+#define NOTES_MAX (2 * GW_STORE_RCPTS_MAX)
+
+static int
+check_notes(const struct gw_store_notice *notes, size_t nnotes, long lifetime_s,
+	    struct gw_err *err)
+{
+	int rc;
+
+	if (nnotes > NOTES_MAX || (nnotes > 0 && lifetime_s <= 0))
+		return gw_err_set(err, GW_ELIMIT, "5.3.4",
+				  "store: %zu notices or lifetime %ld out of "
+				  "bounds",
+				  nnotes, lifetime_s);
+	for (size_t i = 0; i < nnotes; i++) {
+		const struct gw_store_notice *o = &notes[i];
+
+		if ((rc = check_str(o->domain, "domain", 1, err)) < 0 ||
+		    (rc = check_str(o->message_id, "message id", 1, err)) < 0 ||
+		    (rc = check_str0(o->mail_from, "mail from", err)) < 0 ||
+		    (rc = check_str(o->rcpt, "recipient", 1, err)) < 0 ||
+		    (rc = check_file(o->file, "a notice", err)) < 0)
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (notes[j].file == o->file)
+				return gw_err_set(
+				    err, GW_ERROR, "5.3.0",
+				    "store: notice %zu repeats a file", i);
+	}
+	return 0;
+}
+
+int
+gw_store_inbound_result(struct gw_store *st, const struct gw_store_injob *job,
+			bool processed_sent,
+			const struct gw_store_inresult *res, size_t nres,
+			const struct gw_store_notice *notes, size_t nnotes,
+			long long now, long lifetime_s, long long next_at,
+			const char *error, struct gw_err *err)
+{
+	int rc;
+
+	if (job == NULL)
+		return gw_err_set(err, GW_ERROR, "5.5.2", "store: no job");
+	if ((rc = check_str(job->txid, "txid", 1, err)) < 0 ||
+	    (rc = check_str(error, "error", 0, err)) < 0 ||
+	    (rc = check_notes(notes, nnotes, lifetime_s, err)) < 0)
+		return rc;
+	if (nres > GW_STORE_RCPTS_MAX)
+		return gw_err_set(err, GW_ELIMIT, "5.5.3",
+				  "store: %zu results over the limit", nres);
+	for (size_t i = 0; i < nres; i++) {
+		if ((rc = check_str(res[i].address, "recipient", 1, err)) < 0 ||
+		    (rc = check_str(res[i].reason, "reason", 0, err)) < 0)
+			return rc;
+		if (res[i].outcome != GW_IN_QUEUED &&
+		    res[i].outcome != GW_IN_DELIVERED &&
+		    res[i].outcome != GW_IN_FAILED)
+			return gw_err_set(err, GW_ERROR, "5.3.0",
+					  "store: bad outcome %d",
+					  (int)res[i].outcome);
+	}
+	return st->ops->in_result(st->be, job, processed_sent, res, nres, notes,
+				  nnotes, now, lifetime_s, next_at, error, err);
 }
