@@ -21,8 +21,9 @@
  *
  *	Crash safety: files are renamed before the rows that name them are
  *	committed. A crash in between leaves files in doc/ that no row
- *	names; the sweep at open removes them (one indexed lookup per file
- *	in doc/, through the UNIQUE index on documents.path).
+ *	names; the sweep at open removes them (indexed lookups per file in
+ *	doc/, through the UNIQUE indexes on the path columns of documents,
+ *	outbound and inbound).
  *
  *	Keys are time-ordered (UUID version 7 txids and spool names), so a
  *	batch's rows share B-tree leaves and the WAL gets a few pages per
@@ -70,10 +71,11 @@
 #include "mem.h"
 #include "store_sqlite_addr.h"
 #include "store_sqlite_ckpt.h"
+#include "store_sqlite_inbound.h"
 #include "store_sqlite_queue.h"
 #include "store_sqlite_util.h"
 
-#define SCHEMA_VERSION    4
+#define SCHEMA_VERSION    5
 #define BATCH_MAX_DEFAULT 256
 #define BATCH_MAX_LIMIT   4096
 #define BUSY_MS_DEFAULT   5000
@@ -161,6 +163,78 @@ static const char *const migrations[SCHEMA_VERSION] = {
     " active INTEGER NOT NULL DEFAULT 1,"
     " created_at TEXT NOT NULL,"
     " updated_at TEXT NOT NULL);",
+    /*
+     * 5: the inbound leg (store_sqlite_inbound.c), and notification jobs
+     * in outbound. A notification has no submission, so outbound.txid
+     * loses its NOT NULL: SQLite cannot drop a constraint, the table is
+     * rebuilt (create, copy with the ids recipients.job points at, drop,
+     * rename, as in its ALTER TABLE documentation). Nothing references
+     * outbound, so neither the drop nor the rename touches a foreign
+     * key. NULL txids do not collide in UNIQUE (txid, domain).
+     */
+    "CREATE TABLE inbound ("
+    " txid TEXT PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " state TEXT NOT NULL,"
+    " session TEXT NOT NULL,"
+    " peer TEXT NOT NULL,"
+    " mail_from TEXT NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " message_id TEXT,"
+    " subject TEXT,"
+    " wants_final INTEGER NOT NULL DEFAULT 0,"
+    " processed_sent INTEGER NOT NULL DEFAULT 0,"
+    " signers TEXT,"
+    " path TEXT NOT NULL UNIQUE,"
+    " size INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " claimed INTEGER NOT NULL DEFAULT 0,"
+    " received_at INTEGER NOT NULL,"
+    " next_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " last_error TEXT);"
+    "CREATE INDEX inbound_due ON inbound (state, next_at);"
+    "CREATE TABLE inbound_rcpts ("
+    " txid TEXT NOT NULL REFERENCES inbound (txid) ON DELETE CASCADE,"
+    " address TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'queued',"
+    " reason TEXT,"
+    " notified INTEGER NOT NULL DEFAULT 0,"
+    " updated_at TEXT NOT NULL,"
+    " PRIMARY KEY (txid, address));"
+    "CREATE TABLE outbound_new ("
+    " id INTEGER PRIMARY KEY,"
+    " txid TEXT REFERENCES submissions (txid) ON DELETE CASCADE,"
+    " domain TEXT NOT NULL,"
+    " message_id TEXT NOT NULL,"
+    " mail_from TEXT NOT NULL,"
+    " path TEXT NOT NULL UNIQUE,"
+    " size INTEGER NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'queued',"
+    " claimed INTEGER NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " next_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " last_error TEXT,"
+    " inbound TEXT REFERENCES inbound (txid) ON DELETE CASCADE,"
+    " rcpt TEXT,"
+    " rcpt_state TEXT,"
+    " rcpt_reason TEXT,"
+    " UNIQUE (txid, domain),"
+    " CHECK ((txid IS NULL) <> (inbound IS NULL)),"
+    " CHECK (inbound IS NULL OR (rcpt IS NOT NULL AND"
+    " rcpt_state IS NOT NULL)));"
+    "INSERT INTO outbound_new (id, txid, domain, message_id, mail_from,"
+    " path, size, state, claimed, attempts, created_at, next_at,"
+    " expires_at, last_error) SELECT id, txid, domain, message_id,"
+    " mail_from, path, size, state, claimed, attempts, created_at, next_at,"
+    " expires_at, last_error FROM outbound;"
+    "DROP TABLE outbound;"
+    "ALTER TABLE outbound_new RENAME TO outbound;"
+    "CREATE INDEX outbound_due ON outbound (state, next_at);"
+    "CREATE INDEX outbound_inbound ON outbound (inbound)"
+    " WHERE inbound IS NOT NULL;",
 };
 
 enum {
@@ -239,7 +313,8 @@ static const char *const rsql[R_NSTMT] = {
 		" ORDER BY id",
     [R_HEAD] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
     [R_DOCPATH] = "SELECT 1 FROM documents WHERE path = ?1"
-		  " UNION ALL SELECT 1 FROM outbound WHERE path = ?1",
+		  " UNION ALL SELECT 1 FROM outbound WHERE path = ?1"
+		  " UNION ALL SELECT 1 FROM inbound WHERE path = ?1",
 };
 
 enum job_kind {
@@ -250,7 +325,10 @@ enum job_kind {
 	JOB_RESULT,
 	JOB_RESET,
 	JOB_ADDR_PUT,
-	JOB_ADDR_DEACT
+	JOB_ADDR_DEACT,
+	JOB_IN_ACCEPT,
+	JOB_IN_CLAIM,
+	JOB_IN_RESULT
 };
 
 /* Arguments and results of the queue jobs. */
@@ -273,6 +351,15 @@ struct qargs {
 	const char *error;
 	const struct gw_store_address *addr; /* address book */
 	const char *address;
+	const struct gw_store_inmsg *inmsg; /* inbound leg */
+	struct gw_store_injob *injobs;      /* in claim: out */
+	size_t ninjobs;
+	const struct gw_store_injob *injob; /* in result */
+	bool processed_sent;
+	const struct gw_store_inresult *inres;
+	size_t ninres;
+	const struct gw_store_notice *notes;
+	size_t nnotes;
 };
 
 struct job {
@@ -298,6 +385,8 @@ struct sqlite_be {
 	struct gw_sqlq *rq;    /* and on rdb (under rlock) */
 	struct gw_sqladdr *wa; /* address book statements on wdb */
 	struct gw_sqladdr *ra; /* and on rdb (under rlock) */
+	struct gw_sqlin *wi;   /* inbound leg statements on wdb */
+	struct gw_sqlin *ri;   /* and on rdb (under rlock) */
 	struct gw_sqlckpt *ckpt;
 	sqlite3_stmt *w[W_NSTMT];
 	sqlite3_stmt *r[R_NSTMT];
@@ -538,6 +627,22 @@ run_audit(struct sqlite_be *be, struct job *j, const char *now)
 	return insert_audit(be, j->ev, now, &j->err);
 }
 
+/* The i-th file a job adopts. */
+static struct gw_spool_file *
+job_file(const struct job *j, size_t i)
+{
+	switch (j->kind) {
+	case JOB_QUEUE:
+		return j->q->msgs[i].file;
+	case JOB_IN_ACCEPT:
+		return j->q->inmsg->file;
+	case JOB_IN_RESULT:
+		return j->q->notes[i].file;
+	default:
+		return j->sub->docs[i].file;
+	}
+}
+
 /* Put a job's adopted files back into tmp/ for the caller to discard. */
 static void
 undo_files(struct job *j)
@@ -545,9 +650,7 @@ undo_files(struct job *j)
 	struct gw_err e;
 
 	for (size_t i = j->nadopted; i > 0; i--) {
-		struct gw_spool_file *f = j->kind == JOB_QUEUE
-					      ? j->q->msgs[i - 1].file
-					      : j->sub->docs[i - 1].file;
+		struct gw_spool_file *f = job_file(j, i - 1);
 
 		if (gw_spool_file_unadopt(f, &e) < 0)
 			gw_log_warn(NULL, "%s", e.msg);
@@ -573,6 +676,48 @@ run_queue(struct sqlite_be *be, struct job *j)
 	return rc;
 }
 
+/* Adopt the inner message, insert it, its recipients and the audit row. */
+static int
+run_in_accept(struct sqlite_be *be, struct job *j, const char *now)
+{
+	const struct gw_store_inmsg *m = j->q->inmsg;
+	int rc;
+
+	if ((rc = gw_spool_file_adopt(m->file, &j->err)) < 0)
+		return rc;
+	j->nadopted = 1;
+	gw_id_uuid_time(j->txid);
+	if ((rc = gw_sqlin_accept(be->wi, j->txid, m, j->q->now,
+				  j->q->lifetime_s, now, &j->err)) < 0)
+		return rc;
+	if (m->audit != NULL) {
+		struct gw_audit_event ev = *m->audit;
+
+		ev.txid = j->txid;
+		if ((rc = insert_audit(be, &ev, now, &j->err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Adopt the notices' files, then record the attempt; all or nothing. */
+static int
+run_in_result(struct sqlite_be *be, struct job *j, const char *now)
+{
+	struct qargs *q = j->q;
+	int rc = 0;
+
+	for (size_t i = 0; i < q->nnotes && rc == 0; i++)
+		if ((rc = gw_spool_file_adopt(q->notes[i].file, &j->err)) == 0)
+			j->nadopted++;
+	if (rc == 0)
+		rc = gw_sqlin_result(be->wi, q->injob, q->processed_sent,
+				     q->inres, q->ninres, q->notes, q->nnotes,
+				     q->now, q->lifetime_s, q->next_at,
+				     q->error, now, &j->err);
+	return rc;
+}
+
 static int
 run_other(struct sqlite_be *be, struct job *j, const char *now)
 {
@@ -592,12 +737,23 @@ run_other(struct sqlite_be *be, struct job *j, const char *now)
 	case JOB_RESULT:
 		return gw_sqlq_result(be->wq, q->job, q->res, q->nres,
 				      q->next_at, q->error, &j->err);
-	case JOB_RESET:
-		return gw_sqlq_reset(be->wq, q->now, &j->err);
+	case JOB_RESET: {
+		int rc = gw_sqlq_reset(be->wq, q->now, &j->err);
+
+		return rc < 0 ? rc : gw_sqlin_reset(be->wi, q->now, &j->err);
+	}
 	case JOB_ADDR_PUT:
 		return gw_sqladdr_put(be->wa, q->addr, now, &j->err);
 	case JOB_ADDR_DEACT:
 		return gw_sqladdr_deactivate(be->wa, q->address, now, &j->err);
+	case JOB_IN_ACCEPT:
+		return run_in_accept(be, j, now);
+	case JOB_IN_CLAIM:
+		return gw_sqlin_claim(be->wi, gw_spool_dir(be->sp), q->now,
+				      q->lease_s, q->max, &q->injobs,
+				      &q->ninjobs, &j->err);
+	case JOB_IN_RESULT:
+		return run_in_result(be, j, now);
 	}
 	return gw_err_set(&j->err, GW_ERROR, "5.3.0", "store: bad job");
 }
@@ -620,7 +776,7 @@ run_job(struct sqlite_be *be, struct job *j, const char *now, bool *synced,
 		goto out;
 	}
 	undo_files(j);
-	if (j->kind == JOB_ACCEPT)
+	if (j->kind == JOB_ACCEPT || j->kind == JOB_IN_ACCEPT)
 		j->txid[0] = '\0';
 	if ((rc = gw_sql_exec(be->wdb, be->w[W_ROLLBACK_TO], "rollback to",
 			      err)) < 0)
@@ -928,6 +1084,61 @@ sqlite_pending(void *arg, size_t max, char ***txids, size_t *n,
 	return rc;
 }
 
+/* --- inbound leg ---------------------------------------------------- */
+
+static int
+sqlite_in_accept(void *arg, const struct gw_store_inmsg *m, long long now,
+		 long lifetime_s, char txid_out[GW_STORE_TXID_LEN],
+		 struct gw_err *err)
+{
+	struct qargs q = {.inmsg = m, .now = now, .lifetime_s = lifetime_s};
+	struct job j = {.kind = JOB_IN_ACCEPT, .q = &q};
+	int rc = submit(arg, &j, err);
+
+	memcpy(txid_out, j.txid, GW_STORE_TXID_LEN);
+	return rc;
+}
+
+static int
+sqlite_in_claim(void *arg, long long now, long lease_s, size_t max,
+		struct gw_store_injob **jobs, size_t *n, struct gw_err *err)
+{
+	struct qargs q = {.now = now, .lease_s = lease_s, .max = max};
+	struct job j = {.kind = JOB_IN_CLAIM, .q = &q};
+	int rc = submit(arg, &j, err);
+
+	if (rc < 0) {
+		/* Claimed in a batch that was rolled back: not ours. */
+		gw_store_injobs_free(q.injobs, q.ninjobs);
+		return rc;
+	}
+	*jobs = q.injobs;
+	*n = q.ninjobs;
+	return 0;
+}
+
+static int
+sqlite_in_result(void *arg, const struct gw_store_injob *job,
+		 bool processed_sent, const struct gw_store_inresult *res,
+		 size_t nres, const struct gw_store_notice *notes,
+		 size_t nnotes, long long now, long lifetime_s,
+		 long long next_at, const char *error, struct gw_err *err)
+{
+	struct qargs q = {.injob = job,
+			  .processed_sent = processed_sent,
+			  .inres = res,
+			  .ninres = nres,
+			  .notes = notes,
+			  .nnotes = nnotes,
+			  .now = now,
+			  .lifetime_s = lifetime_s,
+			  .next_at = next_at,
+			  .error = error};
+	struct job j = {.kind = JOB_IN_RESULT, .q = &q};
+
+	return submit(arg, &j, err);
+}
+
 /* --- readers -------------------------------------------------------- */
 
 static char *
@@ -1146,6 +1357,35 @@ sqlite_find(void *arg, const char *client, const char *message_id,
 	began = true;
 	rc = load_record(be, txid, out, err);
 out:
+	read_end(be, began);
+	return rc;
+}
+
+static int
+sqlite_in_get(void *arg, const char *txid, struct gw_store_injob **out,
+	      struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc = read_begin(be, err);
+	bool began = rc == 0;
+
+	if (rc == 0)
+		rc = gw_sqlin_get(be->ri, gw_spool_dir(be->sp), txid, out, err);
+	read_end(be, began);
+	return rc;
+}
+
+static int
+sqlite_in_list(void *arg, size_t max, struct gw_store_injob **jobs, size_t *n,
+	       struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc = read_begin(be, err);
+	bool began = rc == 0;
+
+	if (rc == 0)
+		rc = gw_sqlin_list(be->ri, gw_spool_dir(be->sp), max, jobs, n,
+				   err);
 	read_end(be, began);
 	return rc;
 }
@@ -1488,6 +1728,8 @@ sqlite_close(void *arg)
 	gw_sqlq_free(be->rq);
 	gw_sqladdr_free(be->wa);
 	gw_sqladdr_free(be->ra);
+	gw_sqlin_free(be->wi);
+	gw_sqlin_free(be->ri);
 	for (int i = 0; i < W_NSTMT; i++)
 		sqlite3_finalize(be->w[i]);
 	for (int i = 0; i < R_NSTMT; i++)
@@ -1548,6 +1790,8 @@ sqlite_open(const char *path, struct gw_spool *sp,
 	    (rc = gw_sqlq_new(be->rdb, &be->rq, err)) < 0 ||
 	    (rc = gw_sqladdr_new(be->wdb, &be->wa, err)) < 0 ||
 	    (rc = gw_sqladdr_new(be->rdb, &be->ra, err)) < 0 ||
+	    (rc = gw_sqlin_new(be->wdb, &be->wi, err)) < 0 ||
+	    (rc = gw_sqlin_new(be->rdb, &be->ri, err)) < 0 ||
 	    (!opts->no_sweep && (rc = sweep(be, sp, &removed, err)) < 0) ||
 	    (rc = open_conn(path, busy, &be->cdb, err)) < 0 ||
 	    (rc = gw_sqlckpt_start(be->wdb, be->cdb, &be->ckpt, err)) < 0)
@@ -1590,4 +1834,9 @@ const struct gw_store_ops gw_store_sqlite_ops = {
     .addr_deactivate = sqlite_addr_deactivate,
     .addr_list = sqlite_addr_list,
     .addr_lookup = sqlite_addr_lookup,
+    .in_accept = sqlite_in_accept,
+    .in_claim = sqlite_in_claim,
+    .in_get = sqlite_in_get,
+    .in_list = sqlite_in_list,
+    .in_result = sqlite_in_result,
 };

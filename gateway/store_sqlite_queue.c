@@ -8,6 +8,13 @@
  *	recipients.job points a recipient at the job that carries it and
  *	recipients.reason keeps the last word about it.
  *
+ *	Since schema version 5 a job may also be a notification that
+ *	answers an inbound message (store_sqlite_inbound.c queues them):
+ *	outbound.txid is NULL, outbound.inbound names the message and the
+ *	job's one recipient lives in the row (rcpt, rcpt_state,
+ *	rcpt_reason) instead of in recipients. Claims and results treat
+ *	both kinds alike; a notification job's txid is its inbound txid.
+ *
  *	A claim sets claimed = 1 and moves next_at to now + lease, so a
  *	crashed process's jobs wait at most one lease, and
  *	gw_sqlq_reset() makes them due at once when dxgw starts again.
@@ -34,8 +41,11 @@ enum {
 	Q_DUE,
 	Q_CLAIM,
 	Q_JOB_RCPTS,
+	Q_KIND,
 	Q_RCPT_SET,
+	Q_NOTE_SET,
 	Q_LEFT,
+	Q_NOTE_LEFT,
 	Q_JOB_DONE,
 	Q_JOB_AGAIN,
 	Q_RESET,
@@ -55,19 +65,25 @@ static const char *const qsql[Q_N] = {
 		    " state = 'queued'",
     [Q_SUB_QUEUED] = "UPDATE submissions SET state = 'queued'"
 		     " WHERE txid = ?1 AND state = 'accepted'",
-    [Q_DUE] = "SELECT id, txid, domain, message_id, mail_from, path, size,"
-	      " attempts, created_at, expires_at FROM outbound"
+    [Q_DUE] = "SELECT id, coalesce(txid, inbound), domain, message_id,"
+	      " mail_from, path, size, attempts, created_at, expires_at,"
+	      " inbound IS NOT NULL, rcpt, rcpt_state FROM outbound"
 	      " WHERE state = 'queued' AND next_at <= ?1"
 	      " ORDER BY next_at, id LIMIT ?2",
     [Q_CLAIM] = "UPDATE outbound SET claimed = 1, attempts = attempts + 1,"
 		" next_at = ?2 WHERE id = ?1",
     [Q_JOB_RCPTS] = "SELECT address FROM recipients WHERE job = ?1 AND"
 		    " state = 'queued' ORDER BY rowid",
+    [Q_KIND] = "SELECT inbound IS NOT NULL FROM outbound WHERE id = ?1",
     [Q_RCPT_SET] = "UPDATE recipients SET state = ?1, reason = ?2,"
 		   " updated_at = ?3 WHERE job = ?4 AND address = ?5 AND"
 		   " state = 'queued'",
+    [Q_NOTE_SET] = "UPDATE outbound SET rcpt_state = ?1, rcpt_reason = ?2"
+		   " WHERE id = ?3 AND rcpt = ?4 AND rcpt_state = 'queued'",
     [Q_LEFT] = "SELECT count(*) FROM recipients WHERE job = ?1 AND"
 	       " state = 'queued'",
+    [Q_NOTE_LEFT] = "SELECT count(*) FROM outbound WHERE id = ?1 AND"
+		    " rcpt_state = 'queued'",
     [Q_JOB_DONE] = "UPDATE outbound SET state = 'done', claimed = 0,"
 		   " last_error = ?2 WHERE id = ?1",
     [Q_JOB_AGAIN] = "UPDATE outbound SET claimed = 0, next_at = ?2,"
@@ -224,6 +240,7 @@ static void
 job_from_row(sqlite3_stmt *st, const char *spool_dir, struct gw_store_job *j)
 {
 	const unsigned char *rel = sqlite3_column_text(st, 5);
+	const unsigned char *state;
 
 	memset(j, 0, sizeof(*j));
 	j->id = (long long)sqlite3_column_int64(st, 0);
@@ -237,6 +254,15 @@ job_from_row(sqlite3_stmt *st, const char *spool_dir, struct gw_store_job *j)
 	j->attempts = sqlite3_column_int(st, 7) + 1;
 	j->created_at = (long long)sqlite3_column_int64(st, 8);
 	j->expires_at = (long long)sqlite3_column_int64(st, 9);
+	j->notice = sqlite3_column_int(st, 10) != 0;
+	/* A notification carries its one recipient while it is queued. */
+	if (j->notice && sqlite3_column_type(st, 11) != SQLITE_NULL &&
+	    (state = sqlite3_column_text(st, 12)) != NULL &&
+	    strcmp((const char *)state, "queued") == 0) {
+		j->rcpts = gw_xcalloc(1, sizeof(*j->rcpts));
+		j->rcpts[0] = gw_sql_col_dup(st, 11);
+		j->nrcpts = 1;
+	}
 }
 
 static int
@@ -287,7 +313,7 @@ gw_sqlq_claim(struct gw_sqlq *q, const char *spool_dir, long long now,
 		bind_ll(st, 1, v[i].id);
 		bind_ll(st, 2, now + lease_s);
 		if ((rc = gw_sql_exec(q->db, st, "claim", err)) < 0 ||
-		    (rc = load_rcpts(q, &v[i], err)) < 0)
+		    (!v[i].notice && (rc = load_rcpts(q, &v[i], err)) < 0))
 			goto out;
 	}
 	*jobs = v;
@@ -312,22 +338,42 @@ gw_sqlq_result(struct gw_sqlq *q, const struct gw_store_job *job,
 	};
 	sqlite3_stmt *st;
 	long long left = 0;
+	bool notice = false;
 	char now[32];
 	int src;
 	int rc = -1;
 
+	/* The row, not the caller's copy, says what kind of job it is. */
+	st = q->st[Q_KIND];
+	bind_ll(st, 1, job->id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		notice = sqlite3_column_int(st, 0) != 0;
+	gw_sql_done(st);
+	if (src != SQLITE_ROW && src != SQLITE_DONE) {
+		rc = gw_sql_err(err, q->db, src, "job kind");
+		goto out;
+	}
 	gw_sql_stamp(now);
 	for (size_t i = 0; i < n; i++) {
-		st = q->st[Q_RCPT_SET];
-		gw_sql_bind_str(st, 1, states[res[i].outcome]);
-		gw_sql_bind_str(st, 2, res[i].reason);
-		gw_sql_bind_str(st, 3, now);
-		bind_ll(st, 4, job->id);
-		gw_sql_bind_str(st, 5, res[i].address);
+		if (notice) {
+			st = q->st[Q_NOTE_SET];
+			gw_sql_bind_str(st, 1, states[res[i].outcome]);
+			gw_sql_bind_str(st, 2, res[i].reason);
+			bind_ll(st, 3, job->id);
+			gw_sql_bind_str(st, 4, res[i].address);
+		} else {
+			st = q->st[Q_RCPT_SET];
+			gw_sql_bind_str(st, 1, states[res[i].outcome]);
+			gw_sql_bind_str(st, 2, res[i].reason);
+			gw_sql_bind_str(st, 3, now);
+			bind_ll(st, 4, job->id);
+			gw_sql_bind_str(st, 5, res[i].address);
+		}
 		if ((rc = gw_sql_exec(q->db, st, "recipient result", err)) < 0)
 			goto out;
 	}
-	st = q->st[Q_LEFT];
+	st = q->st[notice ? Q_NOTE_LEFT : Q_LEFT];
 	bind_ll(st, 1, job->id);
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW)
