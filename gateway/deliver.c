@@ -56,8 +56,8 @@ gw_deliver_backoff(const struct gw_config *cfg, int attempts)
 }
 
 /* The backoff with +-20 % jitter, so retries of many jobs spread out. */
-static long
-jittered(const struct gw_config *cfg, int attempts)
+long
+gw_deliver_backoff_jittered(const struct gw_config *cfg, int attempts)
 {
 	long d = gw_deliver_backoff(cfg, attempts);
 	unsigned int r = 0;
@@ -220,7 +220,7 @@ attempt(const struct gw_config *cfg, struct gw_store *st,
 	outcomes(job, r, src, &serr, host, now, res, why, &left);
 record:
 	if (left)
-		next = now + jittered(cfg, job->attempts);
+		next = now + gw_deliver_backoff_jittered(cfg, job->attempts);
 	log_outcomes(job, res);
 	rc = gw_store_job_result(st, job, res, job->nrcpts, next,
 				 src < 0 && serr.code != 0 ? serr.msg : NULL,

@@ -43,5 +43,7 @@ int gw_deliver_run(const struct gw_config *cfg, struct gw_store *st,
 
 /* Seconds to wait before attempt number attempts + 1, without jitter. */
 long gw_deliver_backoff(const struct gw_config *cfg, int attempts);
+/* The same with +-20 % jitter (retries of many jobs spread out). */
+long gw_deliver_backoff_jittered(const struct gw_config *cfg, int attempts);
 
 #endif

@@ -226,6 +226,47 @@ zip_name(const char *wsa_id, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/*
+ * Sign signable with signers, encrypt the result to certs and write
+ * outer (the unprotected header block) and the encrypted entity to a new
+ * finished spool file.
+ */
+static int
+seal(struct gw_outbound *ob, const struct gw_buf *outer,
+     const struct gw_buf *signable, struct gw_smime_cert *const *signers,
+     size_t nsigners, struct gw_smime_cert *const *certs, size_t ncerts,
+     struct gw_spool_file **file, struct gw_err *err)
+{
+	struct gw_buf signd, enc;
+	int rc;
+
+	*file = NULL;
+	gw_buf_init(&signd, (size_t)MSG_MAX);
+	gw_buf_init(&enc, (size_t)MSG_MAX);
+	if ((rc = gw_smime_sign(signable->data, signable->len, signers,
+				nsigners, &signd, err)) < 0 ||
+	    (rc = gw_smime_encrypt(signd.data, signd.len, certs, ncerts,
+				   (enum gw_smime_cipher)ob->cfg->smime_cipher,
+				   (enum gw_smime_keyenc)ob->cfg->smime_keyenc,
+				   &enc, err)) < 0)
+		goto out;
+	if ((rc = gw_spool_file_new(gw_store_spool(ob->st), file, err)) < 0 ||
+	    (rc = gw_spool_file_write(*file, outer->data, outer->len, err)) <
+		0 ||
+	    (rc = gw_spool_file_write(*file, enc.data, enc.len, err)) < 0 ||
+	    (rc = gw_spool_file_finish(*file, err)) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0) {
+		gw_spool_file_discard(*file);
+		*file = NULL;
+	}
+	gw_buf_dispose(&signd);
+	gw_buf_dispose(&enc);
+	return rc;
+}
+
 /* Build, sign, encrypt one domain's message into a new spool file. */
 static int
 make_message(struct gw_outbound *ob, const struct gw_store_record *r,
@@ -247,7 +288,7 @@ make_message(struct gw_outbound *ob, const struct gw_store_record *r,
 	    .zip_len = zip->len,
 	    .date = time(NULL),
 	};
-	struct gw_buf signable, outer, signd, enc;
+	struct gw_buf signable, outer;
 	char zname[80];
 	int rc;
 
@@ -256,33 +297,53 @@ make_message(struct gw_outbound *ob, const struct gw_store_record *r,
 	*file = NULL;
 	gw_buf_init(&signable, (size_t)MSG_MAX);
 	gw_buf_init(&outer, 64 * 1024);
-	gw_buf_init(&signd, (size_t)MSG_MAX);
-	gw_buf_init(&enc, (size_t)MSG_MAX);
-	if ((rc = gw_mime_build_direct(&m, &signable, &outer, msgid, err)) <
-		0 ||
-	    (rc = gw_smime_sign(signable.data, signable.len, signers, nsigners,
-				&signd, err)) < 0 ||
-	    (rc = gw_smime_encrypt(signd.data, signd.len, g->certs, g->ncerts,
-				   (enum gw_smime_cipher)ob->cfg->smime_cipher,
-				   (enum gw_smime_keyenc)ob->cfg->smime_keyenc,
-				   &enc, err)) < 0)
-		goto out;
-	if ((rc = gw_spool_file_new(gw_store_spool(ob->st), file, err)) < 0 ||
-	    (rc = gw_spool_file_write(*file, outer.data, outer.len, err)) < 0 ||
-	    (rc = gw_spool_file_write(*file, enc.data, enc.len, err)) < 0 ||
-	    (rc = gw_spool_file_finish(*file, err)) < 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc < 0) {
-		gw_spool_file_discard(*file);
-		*file = NULL;
-	}
+	if ((rc = gw_mime_build_direct(&m, &signable, &outer, msgid, err)) == 0)
+		rc = seal(ob, &outer, &signable, signers, nsigners, g->certs,
+			  g->ncerts, file, err);
 	gw_buf_dispose(&signable);
 	gw_buf_dispose(&outer);
-	gw_buf_dispose(&signd);
-	gw_buf_dispose(&enc);
 	return rc;
+}
+
+int
+gw_outbound_seal(struct gw_outbound *ob, const char *from, const char *to,
+		 const struct gw_buf *outer, const struct gw_buf *signable,
+		 struct gw_spool_file **file, struct gw_err *err)
+{
+	struct gw_smime_cert **signers = NULL, **certs = NULL;
+	struct gw_certdisc_result *res = NULL;
+	size_t nsigners = 0, ncerts = 0;
+	int rc;
+
+	*file = NULL;
+	if ((rc = gw_keys_signers_for(ob->keys, from, time(NULL), &signers,
+				      &nsigners, err)) < 0)
+		goto out;
+	if (nsigners == 0) {
+		rc = gw_err_set(err, GW_ENOTFOUND, "5.7.0",
+				"no usable signing certificate for %s", from);
+		goto out;
+	}
+	if ((rc = lookup(ob, from, to, &res, err)) < 0)
+		goto out;
+	certs = gw_xcalloc(res->ncerts + 1, sizeof(*certs));
+	for (size_t k = 0; k < res->ncerts; k++)
+		if (res->certs[k].valid)
+			certs[ncerts++] = gw_smime_cert_ref(res->certs[k].cert);
+	rc = seal(ob, outer, signable, signers, nsigners, certs, ncerts, file,
+		  err);
+out:
+	gw_certdisc_result_free(res);
+	gw_smime_certs_free(signers, nsigners);
+	gw_smime_certs_free(certs, ncerts);
+	return rc;
+}
+
+void
+gw_outbound_wake(struct gw_outbound *ob)
+{
+	if (ob != NULL)
+		gw_deliver_kick(ob->dl);
 }
 
 /* The XDM package of the record's documents, in memory. */

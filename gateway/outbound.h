@@ -31,7 +31,9 @@
 
 #include "config.h"
 #include "err.h"
+#include "buf.h"
 #include "keys.h"
+#include "spool.h"
 #include "store.h"
 #include "trust.h"
 
@@ -78,5 +80,19 @@ int gw_outbound_check_sender(struct gw_outbound *ob, const char *sender,
  */
 int gw_outbound_check_recipient(struct gw_outbound *ob, const char *sender,
 				const char *address, struct gw_err *err);
+
+/*
+ * Seal a message that is not a submission (an MDN): sign signable as
+ * from (our address: its own certificates, else its domain's), encrypt
+ * to the certificates of to found for from's domain, and write outer and
+ * the encrypted entity to a new finished spool file (*file, the caller's).
+ * GW_ETEMP when the lookup may pass later; GW_ENOTFOUND / GW_ETRUST when
+ * there is nothing to sign or encrypt with.
+ */
+int gw_outbound_seal(struct gw_outbound *ob, const char *from, const char *to,
+		     const struct gw_buf *outer, const struct gw_buf *signable,
+		     struct gw_spool_file **file, struct gw_err *err);
+/* Queued jobs were added outside the converter: wake the delivery. */
+void gw_outbound_wake(struct gw_outbound *ob);
 
 #endif
