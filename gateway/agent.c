@@ -356,7 +356,7 @@ report(struct job *j, const char *mail_from, const char *msg, size_t len,
 			    res->wrapped, msgid);
 		snprintf(detail, sizeof(detail), "signer=%s", res->signers[0]);
 	}
-	if (j->a->store == NULL)
+	if (j->a->store == NULL || (rc == 0 && j->a->caller_audits_accept))
 		return rc;
 	ev.txid = j->tx;
 	ev.event = rc == 0 ? "direct.accepted" : "direct.refused";

@@ -84,6 +84,12 @@ struct gw_agent {
 	size_t max_size;        /* decrypted message; 0: 64 MB */
 	time_t now;             /* 0: the clock */
 	const char *txid;       /* log prefix; may be NULL */
+	/*
+	 * The caller writes the "direct.accepted" audit row itself, in the
+	 * transaction that keeps the message (refusals are still audited
+	 * here).
+	 */
+	bool caller_audits_accept;
 };
 
 enum gw_agent_kind {

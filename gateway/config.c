@@ -255,6 +255,27 @@ static const struct key keys[] = {
      .min = 1,
      .max = 3600},
     {.name = "smtp_lmtp", .type = T_BOOL, .off = OFF(smtp_lmtp), .def = "no"},
+    /* inbound Direct -> the EHR */
+    {.name = "inbound_workers",
+     .type = T_INT,
+     .off = OFF(inbound_workers),
+     .def = "2",
+     .min = 0,
+     .max = 64},
+    {.name = "ehr_timeout",
+     .type = T_TIME,
+     .off = OFF(ehr_timeout),
+     .def = "60s",
+     .min = 1,
+     .max = 3600},
+    {.name = "ehr_lifetime",
+     .type = T_TIME,
+     .off = OFF(ehr_lifetime),
+     .def = "1h",
+     .min = 1,
+     .max = 30 * 86400},
+    {.name = "source_id", .type = T_STR, .off = OFF(source_id), .def = ""},
+    {.name = "allow_sha1", .type = T_BOOL, .off = OFF(allow_sha1), .def = "no"},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

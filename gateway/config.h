@@ -84,6 +84,12 @@ struct gw_config {
 	long smtp_command_timeout;  /* seconds to receive one command */
 	long smtp_data_timeout;     /* seconds of silence in DATA */
 	bool smtp_lmtp;             /* speak LMTP (a front MTA hands over) */
+	/* inbound Direct -> the EHR (inbound.h) */
+	long inbound_workers; /* threads delivering to EHRs; 0 = none */
+	long ehr_timeout;     /* seconds per XDR request to an EHR */
+	long ehr_lifetime;    /* seconds of retrying before a failed MDN */
+	char *source_id;      /* our OID for limited metadata; "" derives */
+	bool allow_sha1;      /* accept SHA-1 signatures (policy) */
 };
 
 /* Defaults for every key (strings are heap copies). */
