@@ -320,6 +320,17 @@ gw_store_stats_get(struct gw_store *st, struct gw_store_stats *out)
 /* --- outbound queue ------------------------------------------------- */
 
 int
+gw_store_submission_recent(struct gw_store *st, size_t max, char ***txids,
+			   size_t *n, struct gw_err *err)
+{
+	*txids = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	return st->ops->recent(st->be, max, txids, n, err);
+}
+
+int
 gw_store_pending(struct gw_store *st, size_t max, char ***txids, size_t *n,
 		 struct gw_err *err)
 {

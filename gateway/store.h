@@ -249,6 +249,9 @@ struct gw_store_rcpt_result {
 int gw_store_pending(struct gw_store *st, size_t max, char ***txids, size_t *n,
 		     struct gw_err *err);
 void gw_store_txids_free(char **txids, size_t n);
+/* The newest max submissions' txids, newest first (malloc'ed). */
+int gw_store_submission_recent(struct gw_store *st, size_t max, char ***txids,
+			       size_t *n, struct gw_err *err);
 /*
  * Queue the messages of a converted submission and fail the recipients
  * it cannot serve, in one transaction; the submission goes to "queued".
@@ -513,6 +516,8 @@ struct gw_store_ops {
 	void (*stats)(void *be, struct gw_store_stats *out);
 	int (*pending)(void *be, size_t max, char ***txids, size_t *n,
 		       struct gw_err *err);
+	int (*recent)(void *be, size_t max, char ***txids, size_t *n,
+		      struct gw_err *err);
 	/* Fills every item's rc and err. */
 	void (*outbound_queue)(void *be, struct gw_store_outbatch *const *items,
 			       size_t n, long long now, long lifetime_s);

@@ -1084,6 +1084,19 @@ sqlite_pending(void *arg, size_t max, char ***txids, size_t *n,
 	return rc;
 }
 
+static int
+sqlite_recent(void *arg, size_t max, char ***txids, size_t *n,
+	      struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc;
+
+	pthread_mutex_lock(&be->rlock);
+	rc = gw_sqlq_recent(be->rq, max, txids, n, err);
+	pthread_mutex_unlock(&be->rlock);
+	return rc;
+}
+
 /* --- inbound leg ---------------------------------------------------- */
 
 static int
@@ -1826,6 +1839,7 @@ const struct gw_store_ops gw_store_sqlite_ops = {
     .audit_head = sqlite_audit_head,
     .stats = sqlite_stats,
     .pending = sqlite_pending,
+    .recent = sqlite_recent,
     .outbound_queue = sqlite_outbound_queue,
     .jobs_claim = sqlite_jobs_claim,
     .job_result = sqlite_job_result,

@@ -34,6 +34,7 @@
 
 enum {
 	Q_PENDING,
+	Q_RECENT,
 	Q_INS_JOB,
 	Q_RCPT_JOB,
 	Q_RCPT_FAIL,
@@ -55,6 +56,7 @@ enum {
 static const char *const qsql[Q_N] = {
     [Q_PENDING] = "SELECT txid FROM submissions WHERE state = 'accepted'"
 		  " ORDER BY rowid LIMIT ?1",
+    [Q_RECENT] = "SELECT txid FROM submissions ORDER BY rowid DESC LIMIT ?1",
     [Q_INS_JOB] = "INSERT INTO outbound (txid, domain, message_id,"
 		  " mail_from, path, size, created_at, next_at, expires_at)"
 		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
@@ -123,11 +125,12 @@ gw_sqlq_free(struct gw_sqlq *q)
 	free(q);
 }
 
-int
-gw_sqlq_pending(struct gw_sqlq *q, size_t max, char ***txids, size_t *n,
-		struct gw_err *err)
+/* Up to max txids that statement k selects. */
+static int
+txids_of(struct gw_sqlq *q, int k_stmt, const char *what, size_t max,
+	 char ***txids, size_t *n, struct gw_err *err)
 {
-	sqlite3_stmt *st = q->st[Q_PENDING];
+	sqlite3_stmt *st = q->st[k_stmt];
 	char **v = gw_xcalloc(max, sizeof(*v));
 	size_t k = 0;
 	int src;
@@ -137,7 +140,7 @@ gw_sqlq_pending(struct gw_sqlq *q, size_t max, char ***txids, size_t *n,
 	while (k < max && (src = sqlite3_step(st)) == SQLITE_ROW)
 		v[k++] = gw_sql_col_dup(st, 0);
 	if (k < max && src != SQLITE_DONE) {
-		rc = gw_sql_err(err, q->db, src, "pending submissions");
+		rc = gw_sql_err(err, q->db, src, what);
 		goto out;
 	}
 	*txids = v;
@@ -152,6 +155,21 @@ out:
 		free(v);
 	}
 	return rc;
+}
+
+int
+gw_sqlq_pending(struct gw_sqlq *q, size_t max, char ***txids, size_t *n,
+		struct gw_err *err)
+{
+	return txids_of(q, Q_PENDING, "pending submissions", max, txids, n,
+			err);
+}
+
+int
+gw_sqlq_recent(struct gw_sqlq *q, size_t max, char ***txids, size_t *n,
+	       struct gw_err *err)
+{
+	return txids_of(q, Q_RECENT, "recent submissions", max, txids, n, err);
 }
 
 /* Unix seconds and ids. */

@@ -22,6 +22,9 @@ void gw_sqlq_free(struct gw_sqlq *q);
 /* spool_dir turns stored relative paths into absolute ones. */
 int gw_sqlq_pending(struct gw_sqlq *q, size_t max, char ***txids, size_t *n,
 		    struct gw_err *err);
+/* The newest max submissions' txids, newest first (read connection). */
+int gw_sqlq_recent(struct gw_sqlq *q, size_t max, char ***txids, size_t *n,
+		   struct gw_err *err);
 /* "accepted" -> "queued"; GW_EEXISTS when it was not waiting. */
 int gw_sqlq_convert(struct gw_sqlq *q, const char *txid, struct gw_err *err);
 /*
