@@ -8,6 +8,7 @@
  *	dxgw cert import|list|remove, dxgw anchor add|list|remove
  *	                          keys and trust anchors (cli_keys.c)
  *	dxgw addr add|list|deactivate
+ *	dxgw status [-c FILE] [-n N]  recent traffic (cli_status.c)
  *	                          the address book (cli_addr.c)
  *	dxgw ehr-sink ...         an ITI-41 recipient writing to a directory
  * DESCRIPTION
@@ -16,6 +17,7 @@
  *	never the daemon.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +27,13 @@
 #include "cli.h"
 #include "config.h"
 #include "ehrsink.h"
+#include "inbound.h"
 #include "keys.h"
 #include "outbound.h"
-#include "route.h"
 #include "log.h"
 #include "mem.h"
+#include "route.h"
+#include "smtpsrv.h"
 #include "store.h"
 #include "trust.h"
 #include "xdrsrv.h"
@@ -37,6 +41,7 @@
 #define DEFAULT_CONFIG "/etc/dxgw/dxgw.conf"
 
 static struct gw_xdrsrv *running;
+static struct gw_smtpsrv *running_smtp;
 
 static void
 on_signal(int sig)
@@ -44,6 +49,8 @@ on_signal(int sig)
 	(void)sig;
 	if (running != NULL)
 		gw_xdrsrv_stop(running);
+	if (running_smtp != NULL)
+		gw_smtpsrv_stop(running_smtp);
 }
 
 static int
@@ -112,12 +119,47 @@ serve_until_signal(struct gw_xdrsrv *srv, const struct gw_config *cfg,
 	       cfg->tls_cert[0] ? "https" : "http",
 	       (int)(strrchr(cfg->listen, ':') - cfg->listen), cfg->listen,
 	       gw_xdrsrv_port(srv));
+	if (running_smtp != NULL)
+		printf("dxgw: smtp listening on %.*s:%d\n",
+		       (int)(strrchr(cfg->smtp_listen, ':') - cfg->smtp_listen),
+		       cfg->smtp_listen, gw_smtpsrv_port(running_smtp));
 	fflush(stdout);
 	gw_log_notice(NULL, "%s started listen=%s port=%d workers=%ld", what,
 		      cfg->listen, gw_xdrsrv_port(srv), cfg->workers);
 	gw_xdrsrv_run(srv);
 	gw_log_notice(NULL, "stopped");
 	running = NULL;
+}
+
+static void *
+smtp_main(void *arg)
+{
+	gw_smtpsrv_run(arg);
+	return NULL;
+}
+
+/* The SMTP listener of the inbound leg, over ib. */
+static int
+smtp_new(const struct gw_config *cfg, struct gw_store *store,
+	 struct gw_inbound *ib, struct gw_smtpsrv **out, struct gw_err *err)
+{
+	static struct gw_smtpsrv_opts o; /* borrowed by the server */
+
+	memset(&o, 0, sizeof(o));
+	o.listen = cfg->smtp_listen;
+	o.hostname = cfg->hostname;
+	o.tls_cert = cfg->smtp_tls_cert;
+	o.require_tls = cfg->smtp_require_tls;
+	o.lmtp = cfg->smtp_lmtp;
+	o.spool = gw_store_spool(store);
+	o.rcpt_ok = gw_inbound_rcpt_ok;
+	o.deliver = gw_inbound_deliver;
+	o.arg = ib;
+	o.max_message_size = (uint64_t)cfg->smtp_max_message_size;
+	o.max_recipients = (size_t)cfg->smtp_max_recipients;
+	o.command_timeout_ms = (int)(cfg->smtp_command_timeout * 1000);
+	o.data_timeout_ms = (int)(cfg->smtp_data_timeout * 1000);
+	return gw_smtpsrv_new(&o, out, err);
 }
 
 static int
@@ -129,6 +171,10 @@ cmd_serve(int argc, char **argv)
 	struct gw_store *store = NULL;
 	struct gw_xdrsrv *srv = NULL;
 	struct gw_outbound *ob = NULL;
+	struct gw_inbound *ib = NULL;
+	struct gw_smtpsrv *smtp = NULL;
+	bool smtp_thread = false;
+	pthread_t smtp_th;
 	struct gw_config cfg;
 	struct gw_err err;
 	int rc = 1;
@@ -136,16 +182,6 @@ cmd_serve(int argc, char **argv)
 	if (load_config(path, &cfg) != 0)
 		goto out;
 	gw_log_setup((enum gw_log_level)cfg.log_level, cfg.log_syslog);
-	/*
-	 * The SMTP server (smtpsrv.c) exists, but nothing consumes what it
-	 * would accept yet: refuse rather than listen and take no mail.
-	 */
-	if (cfg.smtp_listen[0] != '\0') {
-		fprintf(stderr, "dxgw: smtp_listen: the inbound pipeline is "
-				"not in this release; leave smtp_listen "
-				"empty\n");
-		goto out;
-	}
 	gw_mem_tune();
 	if (load_keys(&cfg, &keys, &trust) != 0)
 		goto out;
@@ -162,17 +198,42 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "dxgw: outbound: %s\n", err.msg);
 		goto out;
 	}
+	if (gw_inbound_new(&cfg, store, keys, trust, ob, true, &ib, &err) !=
+	    0) {
+		fprintf(stderr, "dxgw: inbound: %s\n", err.msg);
+		goto out;
+	}
 	if (gw_xdrsrv_new(&cfg, store, &srv, &err) != 0) {
 		fprintf(stderr, "dxgw: %s\n", err.msg);
 		goto out;
 	}
+	if (cfg.smtp_listen[0] != '\0') {
+		if (smtp_new(&cfg, store, ib, &smtp, &err) != 0) {
+			fprintf(stderr, "dxgw: smtp_listen: %s\n", err.msg);
+			goto out;
+		}
+		if (pthread_create(&smtp_th, NULL, smtp_main, smtp) != 0) {
+			fprintf(stderr, "dxgw: smtp: cannot start\n");
+			goto out;
+		}
+		smtp_thread = true;
+		running_smtp = smtp;
+	}
 	gw_xdrsrv_set_outbound(srv, ob);
-	gw_log_info(NULL, "store=%s", cfg.store);
+	gw_log_info(NULL, "store=%s source_id=%s", cfg.store,
+		    gw_inbound_source_id(ib));
 	serve_until_signal(srv, &cfg, "dxgw");
 	rc = 0;
 out:
 	running = NULL;
+	if (smtp_thread) {
+		gw_smtpsrv_stop(smtp);
+		pthread_join(smtp_th, NULL);
+	}
+	running_smtp = NULL;
+	gw_smtpsrv_free(smtp);
 	gw_xdrsrv_free(srv);
+	gw_inbound_free(ib);  /* its threads use ob and the store */
 	gw_outbound_free(ob); /* its threads use the store */
 	gw_store_close(store);
 	gw_trust_free(trust);
@@ -319,6 +380,8 @@ cmd_keys(int argc, char **argv)
 			 ? gw_cli_cert(&cfg, argc - 1, argv + 1)
 		     : strcmp(argv[1], "addr") == 0
 			 ? gw_cli_addr(&cfg, argc - 1, argv + 1)
+		     : strcmp(argv[1], "status") == 0
+			 ? gw_cli_status(&cfg, argc - 1, argv + 1)
 			 : gw_cli_anchor(&cfg, argc - 1, argv + 1);
 	gw_config_dispose(&cfg);
 	return rc;
@@ -353,6 +416,7 @@ usage(FILE *f)
 		   "(dxgw anchor -h)\n"
 		   "       dxgw addr add|list|deactivate [-c FILE] ...  "
 		   "(dxgw addr -h)\n"
+		   "       dxgw status [-c FILE] [-n N]\n"
 		   "       dxgw ehr-sink [-c FILE] [--listen HOST:PORT] "
 		   "[--dir DIR] ...  (dxgw ehr-sink -h)\n");
 }
@@ -375,7 +439,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "config") == 0)
 		return cmd_config(argc, argv);
 	if (strcmp(argv[1], "cert") == 0 || strcmp(argv[1], "anchor") == 0 ||
-	    strcmp(argv[1], "addr") == 0)
+	    strcmp(argv[1], "addr") == 0 || strcmp(argv[1], "status") == 0)
 		return cmd_keys(argc, argv);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
