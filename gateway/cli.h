@@ -30,4 +30,18 @@ int gw_cli_anchor(const struct gw_config *cfg, int argc, char **argv);
  */
 int gw_cli_addr(const struct gw_config *cfg, int argc, char **argv);
 
+/*
+ * "dxgw status [-c FILE] [-n N]": the newest submissions with their
+ * recipients' states, and the newest inbound messages (with what each
+ * notification says). Exit status 0, 1 when the store cannot be read.
+ */
+int gw_cli_status(const struct gw_config *cfg, int argc, char **argv);
+/*
+ * Open cfg's store for an administrative command (no crash sweep: a
+ * daemon may be running); 1 with a message prefixed by prog on failure.
+ */
+struct gw_store;
+int gw_cli_open_store(const struct gw_config *cfg, const char *prog,
+		      struct gw_store **st);
+
 #endif

@@ -63,14 +63,15 @@ abs_file(const char *opt, const char *in, char *out)
 	return true;
 }
 
-static int
-open_store(const struct gw_config *cfg, struct gw_store **st)
+int
+gw_cli_open_store(const struct gw_config *cfg, const char *prog,
+		  struct gw_store **st)
 {
 	struct gw_store_opts o = {.no_sweep = true};
 	struct gw_err err;
 
 	if (gw_store_open_opts(cfg->store, cfg->spool_dir, &o, st, &err) != 0) {
-		fprintf(stderr, "dxgw addr: store %s: %s\n", cfg->store,
+		fprintf(stderr, "%s: store %s: %s\n", prog, cfg->store,
 			err.msg);
 		return 1;
 	}
@@ -174,7 +175,7 @@ gw_cli_addr(const struct gw_config *cfg, int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (open_store(cfg, &st) != 0)
+	if (gw_cli_open_store(cfg, "dxgw addr", &st) != 0)
 		return 1;
 	if (strcmp(cmd, "add") == 0)
 		rc = addr_add(st, argv[0], argv[1], cert, ca);
