@@ -20,84 +20,6 @@
 
 #define CCD "ccda/hl7-ccda-2.1/C-CDA_R2-1_CCD.xml"
 
-/* Start dxgw ehr-sink on 127.0.0.1:0 writing to <d->dir>/sink. */
-static bool
-sink_start(struct gw_daemon *d)
-{
-	char line[512], log[400], dir[400];
-	size_t n = 0;
-	int pfd[2];
-	pid_t pid;
-
-	memset(d, 0, sizeof(*d));
-	snprintf(d->dir, sizeof(d->dir), "%s", gw_test_tmpdir());
-	snprintf(dir, sizeof(dir), "%s/sink", d->dir);
-	snprintf(log, sizeof(log), "%s/sink.log", d->dir);
-	if (pipe(pfd) != 0)
-		return false;
-	pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		dup2(pfd[1], 1);
-		if (fd >= 0)
-			dup2(fd, 2);
-		close(pfd[0]);
-		execl(gw_dxgw(), "dxgw", "ehr-sink", "--listen", "127.0.0.1:0",
-		      "--dir", dir, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	d->pid = pid;
-	for (;;) {
-		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-
-		if (poll(&p, 1, 10000) <= 0 || read(pfd[0], line + n, 1) <= 0 ||
-		    line[n] == '\n' || n + 2 >= sizeof(line))
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	close(pfd[0]);
-	d->port = strrchr(line, ':') ? atoi(strrchr(line, ':') + 1) : 0;
-	if (d->port <= 0) {
-		printf("    ehr-sink did not start: '%s'\n", line);
-		gw_daemon_stop(d);
-		return false;
-	}
-	snprintf(d->url, sizeof(d->url), "http://127.0.0.1:%d/xdr", d->port);
-	return true;
-}
-
-/* Submission directories in the sink (names not starting with '.'). */
-static int
-sink_dirs(const struct gw_daemon *d, char *first, size_t len, int *tmps)
-{
-	char dir[400];
-	struct dirent *e;
-	DIR *dp;
-	int n = 0;
-
-	snprintf(dir, sizeof(dir), "%s/sink", d->dir);
-	if (tmps != NULL)
-		*tmps = 0;
-	if ((dp = opendir(dir)) == NULL)
-		return -1;
-	while ((e = readdir(dp)) != NULL) {
-		if (strncmp(e->d_name, ".tmp-", 5) == 0 && tmps != NULL)
-			(*tmps)++;
-		if (e->d_name[0] == '.')
-			continue;
-		if (n++ == 0 && first != NULL &&
-		    snprintf(first, len, "%s/%s", dir, e->d_name) < 0)
-			first[0] = '\0';
-	}
-	closedir(dp);
-	return n;
-}
-
 static char *
 slurp_in(const char *dir, const char *name, size_t *len)
 {
@@ -116,7 +38,7 @@ GW_TEST(ehrsink_receives_dxgw_submit_ccda)
 	size_t olen = 0, dlen = 0;
 	int tmps = 0;
 
-	REQUIRE(sink_start(&d));
+	REQUIRE(gw_ehrsink_start(&d));
 	snprintf(cmd, sizeof(cmd),
 		 "%s submit --url %s --limited --from dr.a@direct.dxgw.test "
 		 "--to dr.b@direct.other.test --to dr.c@direct.other.test "
@@ -127,7 +49,7 @@ GW_TEST(ehrsink_receives_dxgw_submit_ccda)
 	CHECK(gw_str_has(out, "status: Success"));
 	CHECK(gw_str_has(out, "class: ok"));
 	free(out);
-	CHECK_INT(sink_dirs(&d, sub, sizeof(sub), &tmps), 1);
+	CHECK_INT(gw_ehrsink_dirs(&d, sub, sizeof(sub), &tmps), 1);
 	CHECK_INT(tmps, 0);
 	orig = xt_corpus(CCD, &olen);
 	doc = slurp_in(sub, "DOC00001.xml", &dlen);
@@ -198,7 +120,7 @@ GW_TEST(ehrsink_rejects_like_dxgw_serve)
 	char *doc = xt_corpus(CCD, &doclen);
 
 	REQUIRE(doc != NULL);
-	REQUIRE(sink_start(&sink));
+	REQUIRE(gw_ehrsink_start(&sink));
 	if (!gw_daemon_start(&gw, NULL)) {
 		gw_test_fail(__FILE__, __LINE__, "daemon start");
 		gw_daemon_stop(&sink);
@@ -241,7 +163,7 @@ GW_TEST(ehrsink_rejects_like_dxgw_serve)
 		free(eb);
 	}
 	/* Only the positive template left a submission behind. */
-	CHECK_INT(sink_dirs(&sink, NULL, 0, NULL), 1);
+	CHECK_INT(gw_ehrsink_dirs(&sink, NULL, 0, NULL), 1);
 	free(doc);
 	CHECK_INT(gw_daemon_stop(&gw), 0);
 	CHECK_INT(gw_daemon_stop(&sink), 0);
@@ -272,7 +194,7 @@ GW_TEST(ehrsink_xdrcli_classes)
 	char *out = NULL, *md = NULL, *sum, *bad;
 	size_t mdlen = 0;
 
-	REQUIRE(sink_start(&sink));
+	REQUIRE(gw_ehrsink_start(&sink));
 	/* Metadata as dxgw submit builds it, taken from a first run. */
 	snprintf(cmd, sizeof(cmd),
 		 "%s submit --url %s --limited --from dr.a@direct.dxgw.test "
@@ -280,7 +202,7 @@ GW_TEST(ehrsink_xdrcli_classes)
 		 gw_dxgw(), sink.url, gw_test_corpus(), CCD);
 	CHECK_INT(gw_run(cmd, &out), 0);
 	free(out);
-	REQUIRE(sink_dirs(&sink, sub, sizeof(sub), NULL) == 1);
+	REQUIRE(gw_ehrsink_dirs(&sink, sub, sizeof(sub), NULL) == 1);
 	md = slurp_in(sub, "metadata.xml", &mdlen);
 	REQUIRE(md != NULL);
 	snprintf(path, sizeof(path), "%s/%s", gw_test_corpus(), CCD);
@@ -292,7 +214,7 @@ GW_TEST(ehrsink_xdrcli_classes)
 	CHECK_INT(res.cls, GW_XDRCLI_OK);
 	CHECK(res.success && res.reason == NULL);
 	gw_xdrcli_result_dispose(&res);
-	CHECK_INT(sink_dirs(&sink, NULL, 0, NULL), 2);
+	CHECK_INT(gw_ehrsink_dirs(&sink, NULL, 0, NULL), 2);
 	/* The Content-ID we chose travelled. */
 	{
 		char dir[400];

@@ -419,20 +419,23 @@ GW_TEST(inbound_ehr_refuses_then_failed_mdn)
 {
 	struct gw_store_injob *rows = NULL;
 	struct gw_smtp_rcpt r;
-	struct gw_daemon sink;
+	struct gw_daemon ehr;
 	struct hisp a, b;
-	char path[700], url[300];
+	char path[700];
 	size_t n = 0;
 	int pa = gw_free_port(), pb = gw_free_port();
 
 	REQUIRE(pki()[0] != '\0');
-	REQUIRE(gw_ehrsink_start(&sink));
+	/*
+	 * An XDR Document Recipient that takes nothing from an anonymous
+	 * client for this sender: a RegistryResponse Failure
+	 * (XDSRepositoryError), final.
+	 */
+	REQUIRE(gw_daemon_start(&ehr, "client_allow = anonymous "
+				      "@nowhere.example\n"));
 	REQUIRE(hisp_start(&a, 'a', pa, pb, NULL));
 	REQUIRE(hisp_start(&b, 'b', pb, pa, NULL));
-	/* A path the sink does not serve: HTTP 404, a permanent refusal. */
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/nothing-here",
-		 sink.port);
-	REQUIRE(addr_add(&b, "doc@direct-b.example", url));
+	REQUIRE(addr_add(&b, "doc@direct-b.example", ehr.url));
 	REQUIRE(make_msg("refused", "ehr-a", path, sizeof(path)) == 0);
 	CHECK_INT(smtp_send(pb, "ehr@direct-a.example", "doc@direct-b.example",
 			    path, &r),
@@ -445,10 +448,11 @@ GW_TEST(inbound_ehr_refuses_then_failed_mdn)
 	if (n == 1) {
 		CHECK_STR(rows[0].state, "done");
 		CHECK_STR(rows[0].rcpts[0].state, "failed");
+		CHECK(rows[0].rcpts[0].reason != NULL &&
+		      strstr(rows[0].rcpts[0].reason, "XDSRepositoryError"));
 	}
 	gw_store_injobs_free(rows, n);
-	CHECK_INT(gw_ehrsink_dirs(&sink, NULL, 0, NULL), 0);
 	CHECK_INT(gw_daemon_stop(&a.d), 0);
 	CHECK_INT(gw_daemon_stop(&b.d), 0);
-	gw_daemon_stop(&sink);
+	gw_daemon_stop(&ehr);
 }

@@ -5,6 +5,7 @@
 #include "itest.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -538,4 +539,89 @@ gw_test_write_file(const char *path, const void *p, size_t len)
 	if (f != NULL && fclose(f) != 0)
 		ok = 0;
 	return ok ? 0 : -1;
+}
+
+bool
+gw_ehrsink_start_on(struct gw_daemon *d, int port)
+{
+	char listen[64];
+
+	char line[512], log[400], dir[400];
+	size_t n = 0;
+	int pfd[2];
+	pid_t pid;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->dir, sizeof(d->dir), "%s", gw_test_tmpdir());
+	snprintf(dir, sizeof(dir), "%s/sink", d->dir);
+	snprintf(log, sizeof(log), "%s/sink.log", d->dir);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	if (pipe(pfd) != 0)
+		return false;
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		dup2(pfd[1], 1);
+		if (fd >= 0)
+			dup2(fd, 2);
+		close(pfd[0]);
+		execl(gw_dxgw(), "dxgw", "ehr-sink", "--listen", listen,
+		      "--dir", dir, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	d->pid = pid;
+	for (;;) {
+		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+
+		if (poll(&p, 1, 10000) <= 0 || read(pfd[0], line + n, 1) <= 0 ||
+		    line[n] == '\n' || n + 2 >= sizeof(line))
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	close(pfd[0]);
+	d->port = strrchr(line, ':') ? atoi(strrchr(line, ':') + 1) : 0;
+	if (d->port <= 0) {
+		printf("    ehr-sink did not start: '%s'\n", line);
+		gw_daemon_stop(d);
+		return false;
+	}
+	snprintf(d->url, sizeof(d->url), "http://127.0.0.1:%d/xdr", d->port);
+	return true;
+}
+
+int
+gw_ehrsink_dirs(const struct gw_daemon *d, char *first, size_t len, int *tmps)
+{
+	char dir[400];
+	struct dirent *e;
+	DIR *dp;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/sink", d->dir);
+	if (tmps != NULL)
+		*tmps = 0;
+	if ((dp = opendir(dir)) == NULL)
+		return -1;
+	while ((e = readdir(dp)) != NULL) {
+		if (strncmp(e->d_name, ".tmp-", 5) == 0 && tmps != NULL)
+			(*tmps)++;
+		if (e->d_name[0] == '.')
+			continue;
+		if (n++ == 0 && first != NULL &&
+		    snprintf(first, len, "%s/%s", dir, e->d_name) < 0)
+			first[0] = '\0';
+	}
+	closedir(dp);
+	return n;
+}
+
+bool
+gw_ehrsink_start(struct gw_daemon *d)
+{
+	return gw_ehrsink_start_on(d, 0);
 }

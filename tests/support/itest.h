@@ -105,4 +105,14 @@ void gw_postfix_stop(const char *dir);
 /* Run a shell command, capture stdout+stderr (malloc'ed) and the status. */
 int gw_run(const char *cmd, char **out);
 
+/* Start dxgw ehr-sink on 127.0.0.1:port (0: any) writing to <d->dir>/sink. */
+bool gw_ehrsink_start_on(struct gw_daemon *d, int port);
+bool gw_ehrsink_start(struct gw_daemon *d);
+/*
+ * Submission directories the sink wrote (names not starting with '.');
+ * first gets the path of one, *tmps (may be NULL) counts unfinished ones.
+ */
+int gw_ehrsink_dirs(const struct gw_daemon *d, char *first, size_t len,
+		    int *tmps);
+
 #endif
