@@ -75,10 +75,7 @@ gw_xstrndup(const char *p, size_t len)
 void
 gw_wipe(void *p, size_t len)
 {
-	volatile unsigned char *v = p;
-
-	while (len--)
-		*v++ = 0;
+	explicit_bzero(p, len); /* not optimised away, unlike memset */
 }
 
 char *

@@ -2,9 +2,11 @@
 #include "harness.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "b64.h"
 #include "buf.h"
 #include "err.h"
 #include "id.h"
@@ -85,4 +87,43 @@ GW_TEST(id_uuid_oid)
 	CHECK(strcmp(o, o2) != 0);
 	for (const char *p = o + 5; *p; p++)
 		CHECK(*p >= '0' && *p <= '9');
+}
+
+/* RFC 4648 section 10 vectors, line breaks, and what must be refused. */
+GW_TEST(b64_decode_vectors_and_refusals)
+{
+	static const struct {
+		const char *in, *out;
+	} ok[] = {
+	    {"", ""},
+	    {"Zg==", "f"},
+	    {"Zm8=", "fo"},
+	    {"Zm9v", "foo"},
+	    {"Zm9vYg==", "foob"},
+	    {"Zm9vYmE=", "fooba"},
+	    {"Zm9vYmFy", "foobar"},
+	    {"Zm9v\r\nYmFy\r\n", "foobar"},
+	    {" Zm9v YmE = \t", "fooba"},
+	    {"Zm9vYg", "foob"}, /* unpadded final quantum */
+	};
+	static const char *const bad[] = {
+	    "Z", "Zm9vY", "Zg=a", "Zg===", "Zm9v-YmFy", "=Zm9", "Zg==Zg=="};
+	struct gw_buf b;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		gw_buf_init(&b, 100);
+		CHECK_INT(gw_b64_decode(ok[i].in, strlen(ok[i].in), &b), 0);
+		CHECK_INT(b.len, strlen(ok[i].out));
+		CHECK(b.len == 0 || memcmp(b.data, ok[i].out, b.len) == 0);
+		gw_buf_dispose(&b);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		gw_buf_init(&b, 100);
+		CHECK_INT(gw_b64_decode(bad[i], strlen(bad[i]), &b), GW_EPARSE);
+		gw_buf_dispose(&b);
+	}
+	/* A body larger than the buffer may hold is a limit, not garbage. */
+	gw_buf_init(&b, 4);
+	CHECK_INT(gw_b64_decode("Zm9vYmFy", 8, &b), GW_ELIMIT);
+	gw_buf_dispose(&b);
 }
