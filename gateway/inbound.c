@@ -45,10 +45,9 @@ derive_source_id(const char *hostname, char out[GW_INBOUND_OID_LEN])
 	snprintf(buf, sizeof(buf), "dxgw source_id %s", hostname);
 	gw_digest_sha1_hex(buf, strlen(buf), hex);
 	for (int i = 0; i < 16; i++) {
-		unsigned int b;
+		char two[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
 
-		sscanf(hex + 2 * i, "%2x", &b);
-		v[i] = (unsigned char)b;
+		v[i] = (unsigned char)strtoul(two, NULL, 16);
 	}
 	v[0] |= 0x80; /* no leading zero digits to trim: always 39 digits */
 	do {          /* divide the big-endian number by 10, keep the rest */

@@ -23,12 +23,14 @@ GW_TEST(serve_rejects_bad_config)
 					  "listen = 127.0.0.1:0\nlisen = x\n",
 					  "listen = 0.0.0.0:0\n",
 					  "listen = 127.0.0.1:0\n"
-					  "smtp_listen = 127.0.0.1:0\n"
-					  "smtp_require_tls = no\n"};
+					  "smtp_listen = 127.0.0.1:0\n",
+					  "listen = 127.0.0.1:0\n"
+					  "source_id = 1.2.x\n"};
 	static const char *const want[] = {
-	    "dxgw.conf:2:", "dxgw.conf:2:", "loopback", "inbound pipeline"};
+	    "dxgw.conf:4:", "dxgw.conf:4:", "loopback", "needs smtp_tls_cert",
+	    "source_id"};
 
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		char path[512], cmd[1024];
 		char *out = NULL;
 		FILE *f;
@@ -36,7 +38,9 @@ GW_TEST(serve_rejects_bad_config)
 		snprintf(path, sizeof(path), "%s/dxgw.conf", gw_test_tmpdir());
 		f = fopen(path, "w");
 		REQUIRE(f != NULL);
-		fputs(bad[i], f);
+		/* a store of its own, in case the daemon got that far */
+		fprintf(f, "store = sqlite:%s/t.db\nspool_dir = %s/spool\n%s",
+			gw_test_tmpdir(), gw_test_tmpdir(), bad[i]);
 		fclose(f);
 		snprintf(cmd, sizeof(cmd), "%s serve -c %s", gw_dxgw(), path);
 		CHECK_INT(gw_run(cmd, &out), 1);
