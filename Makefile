@@ -96,7 +96,7 @@ $(B)/bench/loadgen: $(B)/bobj/loadgen.o $(LIB) $(GENOBJ)
 	@mkdir -p $(@D)
 	$(LINK)
 
-$(B)/bench/outbench: $(B)/bobj/outbench.o $(LIB) $(GENOBJ)
+$(B)/bench/outbench: $(B)/bobj/outbench.o $(B)/bobj/benchutil.o $(LIB) $(GENOBJ)
 	@mkdir -p $(@D)
 	$(LINK)
 
@@ -139,4 +139,4 @@ lint:
 clean:
 	rm -rf build
 
--include $(wildcard $(B)/obj/*.d $(B)/tobj/*/*.d $(B)/tobj/*.d)
+-include $(wildcard $(B)/obj/*.d $(B)/tobj/*/*.d $(B)/tobj/*.d $(B)/bobj/*.d)
