@@ -100,6 +100,10 @@ $(B)/bench/outbench: $(B)/bobj/outbench.o $(B)/bobj/benchutil.o $(LIB) $(GENOBJ)
 	@mkdir -p $(@D)
 	$(LINK)
 
+$(B)/bench/inbench: $(B)/bobj/inbench.o $(B)/bobj/benchutil.o $(LIB) $(GENOBJ)
+	@mkdir -p $(@D)
+	$(LINK)
+
 $(B)/bench/baresrv: $(B)/bobj/baresrv.o $(GENOBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

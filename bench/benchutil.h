@@ -15,7 +15,7 @@
 extern const char *bench_prog;
 
 /* Print "<prog>: what: detail" and exit 2. */
-void bench_die(const char *what, const char *detail);
+__attribute__((noreturn)) void bench_die(const char *what, const char *detail);
 /* CLOCK_MONOTONIC in seconds. */
 double bench_now(void);
 /* CLOCK_REALTIME in seconds (comparable with file times). */
