@@ -96,9 +96,17 @@ $(B)/bench/loadgen: $(B)/bobj/loadgen.o $(LIB) $(GENOBJ)
 	@mkdir -p $(@D)
 	$(LINK)
 
-$(B)/bench/outbench: $(B)/bobj/outbench.o $(LIB) $(GENOBJ)
+$(B)/bench/outbench: $(B)/bobj/outbench.o $(B)/bobj/benchutil.o $(LIB) $(GENOBJ)
 	@mkdir -p $(@D)
 	$(LINK)
+
+$(B)/bench/inbench: $(B)/bobj/inbench.o $(B)/bobj/benchutil.o $(LIB) $(GENOBJ)
+	@mkdir -p $(@D)
+	$(LINK)
+
+$(B)/bench/smtpload: $(B)/bobj/smtpload.o $(B)/bobj/benchutil.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(B)/bench/baresrv: $(B)/bobj/baresrv.o $(GENOBJ)
 	@mkdir -p $(@D)
@@ -139,4 +147,4 @@ lint:
 clean:
 	rm -rf build
 
--include $(wildcard $(B)/obj/*.d $(B)/tobj/*/*.d $(B)/tobj/*.d)
+-include $(wildcard $(B)/obj/*.d $(B)/tobj/*/*.d $(B)/tobj/*.d $(B)/bobj/*.d)

@@ -48,6 +48,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "benchutil.h"
 #include "config.h"
 #include "digest.h"
 #include "err.h"
@@ -64,167 +65,23 @@
 #define NSIZES 3
 #define SENDER "ehr@direct-a.example"
 #define RCPT   "doc@direct-b.example"
-#define TAIL   "\n</structuredBody>\n</component>\n</ClinicalDocument>\n"
 
 static const size_t sizes[NSIZES] = {10240, 102400, 1048576};
 /* Messages per run at SCALE 1 (per thread count). */
 static const int counts[NSIZES] = {600, 300, 40};
 
-static void
-die(const char *what, const char *detail)
-{
-	fprintf(stderr, "outbench: %s: %s\n", what, detail);
-	exit(2);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p = NULL;
-	long n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0)
-		die("read", path);
-	p = malloc((size_t)n + 1);
-	if (p == NULL || fread(p, 1, (size_t)n, f) != (size_t)n)
-		die("read", path);
-	p[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
-static void
-spit(const char *path, const void *p, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (f == NULL || fwrite(p, 1, len, f) != len || fclose(f) != 0)
-		die("write", path);
-}
-
-static char *
-path2(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = malloc(n);
-
-	if (p == NULL || snprintf(p, n, "%s/%s", a, b) < 0)
-		die("path", b);
-	return p;
-}
-
-/* --- the documents ------------------------------------------------------ */
-
-/* The end of the element that starts at s with open tag tag (nesting). */
-static const char *
-element_end(const char *s, const char *tag)
-{
-	char open[64], close[64];
-	const char *p = s + 1;
-	int depth = 1;
-
-	snprintf(open, sizeof(open), "<%s>", tag);
-	snprintf(close, sizeof(close), "</%s>", tag);
-	while (depth > 0) {
-		const char *o = strstr(p, open), *c = strstr(p, close);
-
-		if (c == NULL)
-			return NULL;
-		if (o != NULL && o < c) {
-			depth++;
-			p = o + 1;
-		} else {
-			depth--;
-			p = c + strlen(close);
-		}
-	}
-	return p;
-}
-
-/*
- * A document of exactly size bytes: the CCD's prologue, header and
- * recordTarget, a structuredBody of its sections repeated in order, and
- * an XML comment of CCD text (with '-' replaced) filling the rest.
- */
-static char *
-make_doc(const char *ccd, size_t size)
-{
-	const char *rt = strstr(ccd, "</recordTarget>");
-	const char *body = strstr(ccd, "<structuredBody>");
-	const char *sec, *filler = NULL;
-	char *d = malloc(size + 1);
-	size_t n, tail = strlen(TAIL);
-	static const char head[] = "\n<component>\n<structuredBody>\n";
-
-	if (rt == NULL || body == NULL || d == NULL)
-		die("CCD", "no recordTarget or structuredBody");
-	rt += strlen("</recordTarget>");
-	n = (size_t)(rt - ccd);
-	if (n + sizeof(head) + tail + 16 > size)
-		die("CCD", "header larger than the document size");
-	memcpy(d, ccd, n);
-	memcpy(d + n, head, sizeof(head) - 1);
-	n += sizeof(head) - 1;
-	sec = strstr(body, "<component>");
-	for (;;) {
-		const char *e =
-		    sec != NULL ? element_end(sec, "component") : NULL;
-
-		if (e == NULL) { /* past the last section: start over */
-			sec = strstr(body, "<component>");
-			continue;
-		}
-		if (n + (size_t)(e - sec) + 1 + tail + 16 > size) {
-			filler = sec;
-			break;
-		}
-		memcpy(d + n, sec, (size_t)(e - sec));
-		n += (size_t)(e - sec);
-		d[n++] = '\n';
-		sec = strstr(e, "<component>");
-		if (sec != NULL && body != NULL &&
-		    sec > strstr(body, "</structuredBody>"))
-			sec = NULL;
-	}
-	memcpy(d + n, "<!--", 4);
-	n += 4;
-	while (n < size - tail - 3) {
-		char c = *filler != '\0' ? *filler++ : ' ';
-
-		d[n++] = c == '-' ? '_' : c;
-	}
-	memcpy(d + n, "-->", 3);
-	n += 3;
-	memcpy(d + n, TAIL, tail);
-	n += tail;
-	d[n] = '\0';
-	return d;
-}
-
 static int
 cmd_payloads(const char *dir, const char *ccdpath)
 {
 	size_t len;
-	char *ccd = slurp(ccdpath, &len);
+	char *ccd = bench_slurp(ccdpath, &len);
 
 	for (int i = 0; i < NSIZES; i++) {
-		char name[64], *p, *doc = make_doc(ccd, sizes[i]);
+		char name[64], *p, *doc = bench_doc(ccd, sizes[i]);
 
 		snprintf(name, sizeof(name), "doc-%zu.xml", sizes[i]);
-		p = path2(dir, name);
-		spit(p, doc, sizes[i]);
+		p = bench_path2(dir, name);
+		bench_spit(p, doc, sizes[i]);
 		free(p);
 		free(doc);
 	}
@@ -245,14 +102,17 @@ struct env {
 static void
 env_open(struct env *v, const char *dir, const char *pki)
 {
-	char *kd = path2(dir, "keys"), *own = path2(dir, "ehr-a.pem");
-	char *crt = path2(pki, "ehr-a.crt"), *key = path2(pki, "ehr-a.key");
-	char *docb = path2(pki, "doc-b.crt"), *anc = path2(pki, "anchor-b.pem");
-	char *db = malloc(strlen(dir) + 32), *spool = path2(dir, "spool");
+	char *kd = bench_path2(dir, "keys"),
+	     *own = bench_path2(dir, "ehr-a.pem");
+	char *crt = bench_path2(pki, "ehr-a.crt"),
+	     *key = bench_path2(pki, "ehr-a.key");
+	char *docb = bench_path2(pki, "doc-b.crt"),
+	     *anc = bench_path2(pki, "anchor-b.pem");
+	char *db = malloc(strlen(dir) + 32), *spool = bench_path2(dir, "spool");
 	char fp[GW_SMIME_FP_LEN], fps[4][GW_SMIME_FP_LEN];
 	enum gw_keys_kind kind;
 	size_t n, ca, ka;
-	char *c = slurp(crt, &ca), *k = slurp(key, &ka);
+	char *c = bench_slurp(crt, &ca), *k = bench_slurp(key, &ka);
 	struct gw_err e;
 	FILE *f;
 
@@ -260,20 +120,20 @@ env_open(struct env *v, const char *dir, const char *pki)
 	f = fopen(own, "wb");
 	if (f == NULL || fwrite(c, 1, ca, f) != ca ||
 	    fwrite(k, 1, ka, f) != ka || fclose(f) != 0)
-		die("write", own);
+		bench_die("write", own);
 	if (gw_keys_import(kd, own, NULL, fp, &kind, &e) < 0 ||
 	    gw_keys_import(kd, docb, NULL, fp, &kind, &e) < 0 ||
 	    gw_trust_anchor_add(kd, "direct-a.example", anc, fps, 4, &n, &e) <
 		0 ||
 	    gw_keys_open(kd, &v->keys, &e) < 0 ||
 	    gw_trust_open(kd, &v->trust, &e) < 0)
-		die("keys", e.msg);
+		bench_die("keys", e.msg);
 	gw_config_defaults(&v->cfg);
 	if (gw_config_set(&v->cfg, "hostname", "dxgw.bench.test", &e) < 0 ||
 	    gw_store_open(db, spool, &v->st, &e) < 0 ||
 	    gw_outbound_new(&v->cfg, v->st, v->keys, v->trust, false, &v->ob,
 			    &e) < 0)
-		die("open", e.msg);
+		bench_die("open", e.msg);
 	free(c);
 	free(k);
 	free(kd);
@@ -323,7 +183,7 @@ metadata(const char *doc, size_t len, struct gw_buf *md)
 	b.ndocs = 1;
 	gw_buf_init(md, 1 << 20);
 	if (gw_xdsbuild_submission(&b, md, &e) != 0)
-		die("metadata", e.msg);
+		bench_die("metadata", e.msg);
 }
 
 struct filler {
@@ -372,11 +232,11 @@ fill_main(void *arg)
 			0 ||
 		    gw_spool_file_write(file, f->doc, f->len, &e) < 0 ||
 		    gw_spool_file_finish(file, &e) < 0)
-			die("spool", e.msg);
+			bench_die("spool", e.msg);
 		d.file = file;
 		if (gw_store_submission_accept(f->v->st, &s, f->txids[i], &e) <
 		    0)
-			die("accept", e.msg);
+			bench_die("accept", e.msg);
 	}
 	return NULL;
 }
@@ -434,7 +294,7 @@ conv_main(void *arg)
 			ids[k++] = c->txids[j];
 		if (gw_outbound_convert_many(c->ob, ids, k, &done) < 0 ||
 		    done != k)
-			die("convert", "a submission was not converted");
+			bench_die("convert", "a submission was not converted");
 	}
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 	c->cpu = (double)(t1.tv_sec - t0.tv_sec) +
@@ -448,7 +308,7 @@ time_convert(struct env *v, char (*txids)[GW_STORE_TXID_LEN], int n, int nth,
 	     double *cpu_ms)
 {
 	struct conv c[2];
-	double t0 = now_s();
+	double t0 = bench_now();
 	int at = 0;
 
 	for (int i = 0; i < nth; i++) {
@@ -463,7 +323,7 @@ time_convert(struct env *v, char (*txids)[GW_STORE_TXID_LEN], int n, int nth,
 		pthread_join(c[i].th, NULL);
 		*cpu_ms += c[i].cpu * 1e3 / n;
 	}
-	return n / (now_s() - t0);
+	return n / (bench_now() - t0);
 }
 
 /* --- the ceiling: CMS sign then encrypt, in process --------------------- */
@@ -511,7 +371,7 @@ ceil_main(void *arg)
 			dlen = i2d_CMS_ContentInfo(e, &der);
 		if (dlen <= 0) {
 			ERR_print_errors_fp(stderr);
-			die("ceiling", "CMS failed");
+			bench_die("ceiling", "CMS failed");
 		}
 		OPENSSL_free(sig);
 		OPENSSL_free(der);
@@ -528,12 +388,12 @@ ceil_main(void *arg)
 static X509 *
 pem_cert(const char *pki, const char *name)
 {
-	char *p = path2(pki, name);
+	char *p = bench_path2(pki, name);
 	FILE *f = fopen(p, "r");
 	X509 *x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
 
 	if (x == NULL)
-		die("read", p);
+		bench_die("read", p);
 	fclose(f);
 	free(p);
 	return x;
@@ -543,7 +403,7 @@ static double
 time_ceiling(const char *pki, const char *doc, size_t len, int n, int nth)
 {
 	X509 *sc = pem_cert(pki, "ehr-a.crt"), *rc = pem_cert(pki, "doc-b.crt");
-	char *kp = path2(pki, "ehr-a.key");
+	char *kp = bench_path2(pki, "ehr-a.key");
 	FILE *f = fopen(kp, "r");
 	EVP_PKEY *k =
 	    f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
@@ -551,9 +411,9 @@ time_ceiling(const char *pki, const char *doc, size_t len, int n, int nth)
 	double t0, r;
 
 	if (k == NULL)
-		die("read", kp);
+		bench_die("read", kp);
 	fclose(f);
-	t0 = now_s();
+	t0 = bench_now();
 	for (int i = 0; i < nth; i++) {
 		c[i] = (struct ceil){.scert = sc,
 				     .rcert = rc,
@@ -565,7 +425,7 @@ time_ceiling(const char *pki, const char *doc, size_t len, int n, int nth)
 	}
 	for (int i = 0; i < nth; i++)
 		pthread_join(c[i].th, NULL);
-	r = (n / nth) * nth / (now_s() - t0);
+	r = (n / nth) * nth / (bench_now() - t0);
 	X509_free(sc);
 	X509_free(rc);
 	EVP_PKEY_free(k);
@@ -579,12 +439,12 @@ cmd_run(const char *dir, const char *pki, const char *ccdpath, double scale,
 {
 	struct env v;
 	size_t len;
-	char *ccd = slurp(ccdpath, &len);
+	char *ccd = bench_slurp(ccdpath, &len);
 
 	double plain[NSIZES][2] = {{0}};
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		die("mkdir", dir);
+		bench_die("mkdir", dir);
 	gw_log_setup(GW_LOG_WARN, 0);
 	/*
 	 * The ceiling as a minimal loop runs it, with the C library's
@@ -597,7 +457,7 @@ cmd_run(const char *dir, const char *pki, const char *ccdpath, double scale,
 
 		if (only != NULL && strtoul(only, NULL, 10) != sizes[i])
 			continue;
-		doc = make_doc(ccd, sizes[i]);
+		doc = bench_doc(ccd, sizes[i]);
 		for (int nth = 1; nth <= 2; nth++)
 			plain[i][nth - 1] =
 			    time_ceiling(pki, doc, sizes[i],
@@ -624,7 +484,7 @@ cmd_run(const char *dir, const char *pki, const char *ccdpath, double scale,
 			continue;
 		if (n < 4)
 			n = 4;
-		doc = make_doc(ccd, sizes[i]);
+		doc = bench_doc(ccd, sizes[i]);
 		txids = calloc((size_t)n, sizeof(*txids));
 		for (int nth = 1; nth <= 2; nth++) {
 			double d, c, cpu;
@@ -653,6 +513,8 @@ int
 main(int argc, char **argv)
 {
 	double cli[NSIZES] = {0, 0, 0};
+
+	bench_prog = "outbench";
 
 	if (argc == 4 && strcmp(argv[1], "payloads") == 0)
 		return cmd_payloads(argv[2], argv[3]);
