@@ -155,6 +155,7 @@ smtp_new(const struct gw_config *cfg, struct gw_store *store,
 	o.rcpt_ok = gw_inbound_rcpt_ok;
 	o.deliver = gw_inbound_deliver;
 	o.arg = ib;
+	o.deliver_syncs = true; /* it keeps the inner message, synced */
 	o.max_message_size = (uint64_t)cfg->smtp_max_message_size;
 	o.max_recipients = (size_t)cfg->smtp_max_recipients;
 	o.command_timeout_ms = (int)(cfg->smtp_command_timeout * 1000);

@@ -858,9 +858,12 @@ data_deliver(struct sess *s, struct gw_spool_file *f, uint64_t size)
 		reply_all(s, 451, "4.3.2", "Error: inbound not configured");
 		return;
 	}
-	/* Nothing is acknowledged before the bytes are on disk. */
+	/*
+	 * Nothing is acknowledged before the bytes are on disk - ours, or
+	 * what deliver() keeps of them when it says it syncs that itself.
+	 */
 	if (gw_spool_file_finish(f, &e) != 0 ||
-	    gw_spool_sync(s->o->spool, &e) != 0) {
+	    (!s->o->deliver_syncs && gw_spool_sync(s->o->spool, &e) != 0)) {
 		gw_log_err(s->id, "smtpsrv: spool: %s", e.msg);
 		reply_all(s, 451, "4.3.0", "Error: local error in processing");
 		return;

@@ -17,7 +17,8 @@
  *
  *	The callbacks run on session threads, concurrently: they must be
  *	thread-safe. deliver() receives a finished spool file that is
- *	already durable (gw_spool_sync() ran after its last byte). The file
+ *	already durable (gw_spool_sync() ran after its last byte), unless
+ *	deliver_syncs says that deliver() makes what it keeps durable. The file
  *	is still in the spool's tmp/, which gw_spool_new() clears at start:
  *	a deliver() that returns 0 must have taken the file over first
  *	(gw_spool_file_adopt() plus a store commit and gw_spool_sync(), as
@@ -110,6 +111,12 @@ struct gw_smtpsrv_opts {
 	gw_smtpsrv_rcpt_fn rcpt_ok;    /* NULL refuses every recipient */
 	gw_smtpsrv_deliver_fn deliver; /* NULL refuses every message (451) */
 	void *arg;                     /* passed to both callbacks */
+	/*
+	 * deliver() does not keep the received file but something made
+	 * from it, which it makes durable itself before returning 0: the
+	 * file is then handed over finished but not synced.
+	 */
+	bool deliver_syncs;
 	/* limits; 0 takes the default in brackets */
 	uint64_t max_message_size; /* bytes after unstuffing [40 MiB] */
 	size_t max_recipients;     /* [100]; one more gets 452 4.5.3 */
