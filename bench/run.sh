@@ -197,11 +197,12 @@ SINK=$!
 SINKP=$(port_of "$E/sink.out")
 
 sink_count() {
-	find "$E/sink" -mindepth 1 -maxdepth 1 -type d ! -name '.*' | wc -l
+	find "$E/sink" -mindepth 1 -maxdepth 1 -type d ! -name '.*' 2>/dev/null |
+	    wc -l
 }
 sink_last() { # ctime of the newest submission directory
 	find "$E/sink" -mindepth 1 -maxdepth 1 -type d ! -name '.*' \
-	    -printf '%C@\n' | sort -n | tail -1
+	    -printf '%C@\n' 2>/dev/null | sort -n | tail -1
 }
 
 # dxgw serve with $1 inbound workers on a fresh store: 0 when it runs,

@@ -456,3 +456,47 @@ GW_TEST(inbound_ehr_refuses_then_failed_mdn)
 	CHECK_INT(gw_daemon_stop(&b.d), 0);
 	gw_daemon_stop(&ehr);
 }
+
+/* Postfix as the front MTA of direct-b.example relays to dxgw serve. */
+GW_TEST(inbound_behind_postfix_front_mta)
+{
+	struct gw_store_injob *rows = NULL;
+	struct gw_smtp_rcpt r;
+	struct gw_daemon sink;
+	struct hisp b;
+	char path[700], base[500], pf[600], relay[64];
+	char *slash;
+	size_t n = 0;
+	int pb = gw_free_port(), pp = gw_free_port();
+
+	REQUIRE(pki()[0] != '\0' && gw_test_pki("mkpki.sh")[0] != '\0');
+	REQUIRE(gw_ehrsink_start(&sink));
+	REQUIRE(
+	    hisp_start(&b, 'b', pb, gw_free_port(), "delivery_workers = 0\n"));
+	REQUIRE(addr_add(&b, "doc@direct-b.example", sink.url));
+	REQUIRE(make_msg("via-postfix", "ehr-a", path, sizeof(path)) == 0);
+	/* Postfix drops to its own user: it must reach its directories. */
+	snprintf(base, sizeof(base), "%s", gw_test_tmpdir());
+	snprintf(pf, sizeof(pf), "%s/postfix", base);
+	while ((slash = strrchr(base, '/')) != NULL && slash != base) {
+		chmod(base, 0711);
+		*slash = '\0';
+	}
+	snprintf(relay, sizeof(relay), "127.0.0.1:%d", pb);
+	REQUIRE(gw_postfix_start(pf, pp, gw_test_pki("mkpki.sh"), relay) == 0);
+	CHECK_INT(smtp_send(pp, "ehr@direct-a.example", "doc@direct-b.example",
+			    path, &r),
+		  250); /* Postfix queued it */
+	CHECK_INT(wait_sink(&sink, 1), 1);
+	REQUIRE(inbound_rows(&b.d, &rows, &n) == 0);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK_STR(rows[0].sender, "ehr@direct-a.example");
+		CHECK_STR(rows[0].mail_from, "ehr@direct-a.example");
+		CHECK_STR(rows[0].rcpts[0].state, "delivered");
+	}
+	gw_store_injobs_free(rows, n);
+	gw_postfix_stop(pf);
+	CHECK_INT(gw_daemon_stop(&b.d), 0);
+	gw_daemon_stop(&sink);
+}
