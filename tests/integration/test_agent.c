@@ -34,18 +34,6 @@ put(const char *path, const void *p, size_t len)
 	return ok ? 0 : -1;
 }
 
-static int
-sh(const char *cmd)
-{
-	char *out = NULL;
-	int rc = gw_run(cmd, &out);
-
-	if (rc != 0)
-		fprintf(stderr, "    %s\n    -> %s\n", cmd, out ? out : "");
-	free(out);
-	return rc;
-}
-
 /*
  * A keys_dir with doc-b's key (ours) and anchor for direct-b.example;
  * made once per anchor name.
@@ -63,7 +51,7 @@ open_env(const char *anchor, struct gw_keys **k, struct gw_trust **t)
 	snprintf(pem, sizeof(pem), "%s.doc-b.pem", dir);
 	snprintf(cmd, sizeof(cmd), "cat %s/doc-b.crt %s/doc-b.key >%s", pki(),
 		 pki(), pem);
-	if (sh(cmd) != 0)
+	if (gw_sh(cmd) != 0)
 		return -1;
 	(void)gw_keys_import(dir, pem, NULL, fp, &kind, &e);
 	snprintf(pem, sizeof(pem), "%s/%s.pem", pki(), anchor);
@@ -129,7 +117,7 @@ make(const char *name, const struct how *h, char *path, size_t plen)
 			 "%s/%s.key -md %s -out %s",
 			 inner, pki(), h->signer, pki(), h->signer,
 			 h->md ? h->md : "sha256", signd);
-		if (sh(cmd) != 0)
+		if (gw_sh(cmd) != 0)
 			return -1;
 		in = signd;
 		if (h->tamper) {
@@ -157,14 +145,14 @@ make(const char *name, const struct how *h, char *path, size_t plen)
 			 "-from ehr@direct-a.example -to doc@direct-b.example "
 			 "-out %s %s/doc-b.crt",
 			 in, path, pki());
-	if (sh(cmd) != 0)
+	if (gw_sh(cmd) != 0)
 		return -1;
 	if (!h->oldmime)
 		return 0;
 	/* The legacy types of old S/MIME agents, inside and outside. */
 	snprintf(cmd, sizeof(cmd),
 		 "sed -i 's|application/pkcs7-|application/x-pkcs7-|g' %s", in);
-	if (sh(cmd) != 0)
+	if (gw_sh(cmd) != 0)
 		return -1;
 	snprintf(cmd, sizeof(cmd),
 		 "openssl cms -encrypt -in %s -aes128 "
@@ -172,7 +160,7 @@ make(const char *name, const struct how *h, char *path, size_t plen)
 		 "-out %s %s/doc-b.crt && "
 		 "sed -i 's|application/pkcs7-|application/x-pkcs7-|g' %s",
 		 in, path, pki(), path);
-	return sh(cmd);
+	return gw_sh(cmd);
 }
 
 struct env {
@@ -462,7 +450,7 @@ ryan_pem(char *pem, size_t len)
 		 "&& openssl pkey -inform DER -in "
 		 "%s/direct/certs/direct-ri-java-agent/certs/ryanKey.der >>%s",
 		 c, pem, c, pem);
-	return sh(cmd);
+	return gw_sh(cmd);
 }
 
 static char *
@@ -560,7 +548,7 @@ GW_TEST(smime_corpus_dotnet_envelope_signature)
 		 "-in %s/direct/certs/nhin-d-dotnet/nhind/Private/"
 		 "nhind_umamalga1_vm1.pfx -out %s",
 		 gw_test_corpus(), pem);
-	REQUIRE(sh(cmd) == 0);
+	REQUIRE(gw_sh(cmd) == 0);
 	REQUIRE(gw_smime_cert_load(pem, pem, &biff, &e) == 0);
 	for (size_t i = 0; i < 3; i++) {
 		struct gw_smime_verify_result vr;

@@ -37,18 +37,6 @@ pki(void)
 	return gw_test_pki("mkdirect.sh");
 }
 
-static int
-sh(const char *cmd)
-{
-	char *out = NULL;
-	int rc = gw_run(cmd, &out);
-
-	if (rc != 0)
-		fprintf(stderr, "    %s\n    -> %s\n", cmd, out ? out : "");
-	free(out);
-	return rc;
-}
-
 /*
  * Start a HISP: A is direct-a.example (our EHR ehr@), B is
  * direct-b.example (doc@). Each knows the other's public certificate
@@ -89,7 +77,7 @@ hisp_start(struct hisp *h, char side, int smtp_port, int relay_port,
 		 pki(), own, pki(), own, h->d.dir, gw_dxgw(), h->d.conf,
 		 h->d.dir, gw_dxgw(), h->d.conf, pki(), peer, gw_dxgw(),
 		 h->d.conf, dom, pki(), anchor);
-	return sh(cmd) == 0 && gw_daemon_restart(&h->d);
+	return gw_sh(cmd) == 0 && gw_daemon_restart(&h->d);
 }
 
 static bool
@@ -99,7 +87,7 @@ addr_add(const struct hisp *h, const char *address, const char *url)
 
 	snprintf(cmd, sizeof(cmd), "%s addr add -c %s %s %s", gw_dxgw(),
 		 h->d.conf, address, url);
-	return sh(cmd) == 0;
+	return gw_sh(cmd) == 0;
 }
 
 static int
@@ -111,7 +99,7 @@ submit(const struct hisp *a)
 		 "%s submit --url %s --limited --from ehr@direct-a.example "
 		 "--to doc@direct-b.example --timeout 10 %s/%s",
 		 gw_dxgw(), a->d.url, gw_test_corpus(), CCD);
-	return sh(cmd);
+	return gw_sh(cmd);
 }
 
 /* Wait for the sink to hold n submissions (30 s). */
@@ -275,7 +263,7 @@ make_msg(const char *name, const char *signer, char *path, size_t plen)
 	    "openssl base64 -in %s/%s | sed 's/$/\\r/'; "
 	    "printf -- '--b1--\\r\\n'; } >%s",
 	    name, gw_test_corpus(), CCD, inner);
-	if (sh(cmd) != 0)
+	if (gw_sh(cmd) != 0)
 		return -1;
 	if (signer != NULL)
 		snprintf(cmd, sizeof(cmd),
@@ -290,7 +278,7 @@ make_msg(const char *name, const char *signer, char *path, size_t plen)
 			 "openssl cms -encrypt -in %s -aes128 -out %s "
 			 "%s/doc-b.crt",
 			 inner, path, pki());
-	return sh(cmd);
+	return gw_sh(cmd);
 }
 
 /* Send a file over SMTP to port; the reply to rcpt. */

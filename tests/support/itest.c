@@ -625,3 +625,15 @@ gw_ehrsink_start(struct gw_daemon *d)
 {
 	return gw_ehrsink_start_on(d, 0);
 }
+
+int
+gw_sh(const char *cmd)
+{
+	char *out = NULL;
+	int rc = gw_run(cmd, &out);
+
+	if (rc != 0)
+		fprintf(stderr, "    %s\n    -> %s\n", cmd, out ? out : "");
+	free(out);
+	return rc;
+}

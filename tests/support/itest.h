@@ -115,4 +115,7 @@ bool gw_ehrsink_start(struct gw_daemon *d);
 int gw_ehrsink_dirs(const struct gw_daemon *d, char *first, size_t len,
 		    int *tmps);
 
+/* gw_run() that prints the command and its output when it fails. */
+int gw_sh(const char *cmd);
+
 #endif
