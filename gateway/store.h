@@ -217,6 +217,8 @@ struct gw_store_outmsg {
 	struct gw_spool_file *file; /* finished; adopted on success */
 	const char *const *rcpts;   /* addresses of this submission */
 	size_t nrcpts;
+	/* the message asked for final delivery notification (schema 6) */
+	bool final_delivery;
 };
 
 struct gw_store_rcpt_fail {
@@ -492,7 +494,116 @@ int gw_store_inbound_result(struct gw_store *st,
 			    long long now, long lifetime_s, long long next_at,
 			    const char *error, struct gw_err *err);
 
-#define GW_STORE_OPS_VERSION 4
+/*
+ * Delivery tracking (schema 6): what happens to a submission's recipient
+ * after the next hop took the message. States: "queued" -> "sent" (the
+ * remote 250; sent_at set by gw_store_job_result) -> "processed" ->
+ * "dispatched", or "failed" with the reason; final says no notification
+ * may change it any more (a message that asked for final delivery is
+ * final on dispatched or failed, otherwise on processed or failed; a
+ * failure before sending is final at once). Every change and every
+ * notification that changed nothing (a duplicate, a late one) is a row
+ * of the recipient's history. A final outcome of a submission that came
+ * in over XDR owes the EHR a disposition (ehr_state "owed" -> "sent" or
+ * "failed" once it is delivered or given up).
+ */
+struct gw_store_trackrow {
+	char *txid;    /* the submission */
+	char *address; /* the recipient */
+	char *state;   /* queued, sent, processed, dispatched, failed */
+	bool final;
+	char *reason;         /* or NULL */
+	char *message_id;     /* Message-ID of the Direct message, or NULL */
+	bool final_delivery;  /* that message asked for final delivery */
+	char *sender;         /* the submission's Direct sender */
+	char *wsa_message_id; /* the submission's wsa:MessageID */
+	long long sent_at;    /* Unix seconds; 0 before sending */
+	long long final_at;   /* 0 while not final */
+	char *ehr_state;      /* NULL (none owed), owed, sent, failed */
+	int ehr_attempts;
+	long long ehr_next_at;
+};
+
+struct gw_store_event {
+	long long at; /* Unix seconds */
+	char *
+	    event; /* e.g. "sent", "mdn processed", "duplicate mdn processed" */
+	char *detail; /* or NULL */
+};
+
+/*
+ * The recipient address of the submission whose Direct message had
+ * Message-ID message_id ("<...>"). GW_ENOTFOUND. Free with
+ * gw_store_trackrows_free(*out, 1).
+ */
+int gw_store_track_find(struct gw_store *st, const char *message_id,
+			const char *address, struct gw_store_trackrow **out,
+			struct gw_err *err);
+/* The recipients of one submission, in submission order. */
+int gw_store_track_list(struct gw_store *st, const char *txid,
+			struct gw_store_trackrow **rows, size_t *n,
+			struct gw_err *err);
+void gw_store_trackrows_free(struct gw_store_trackrow *rows, size_t n);
+
+/* One tracking step for gw_store_track_set(). */
+struct gw_store_trackset {
+	const char *txid, *address;
+	const char *expect; /* the state it must still be in, else EEXISTS */
+	const char *state;  /* the new state (may equal expect) */
+	bool final;         /* becomes final (final_at = now) */
+	const char *reason; /* NULL keeps the old one */
+	const char *event;  /* history row (always written) */
+	const char *detail; /* may be NULL */
+	bool owe_ehr;       /* with final: ehr_state "owed", due now */
+	const char *notice_txid; /* an inbound notice now tracked, or NULL */
+};
+
+/*
+ * Apply one step in one transaction: if the recipient is in state
+ * t->expect and not final, set state, final, reason (and ehr_state
+ * "owed" due at now when owe_ehr and final); write the history row; mark
+ * the notice tracked. If the recipient is final or in another state,
+ * only the history row (event prefixed "ignored ") and the notice mark
+ * are written and the return is GW_EEXISTS. GW_ENOTFOUND, GW_ETEMP.
+ */
+int gw_store_track_set(struct gw_store *st, const struct gw_store_trackset *t,
+		       long long now, struct gw_err *err);
+/* The history of one recipient, oldest first. */
+int gw_store_track_history(struct gw_store *st, const char *txid,
+			   const char *address, struct gw_store_event **ev,
+			   size_t *n, struct gw_err *err);
+void gw_store_events_free(struct gw_store_event *ev, size_t n);
+/*
+ * Up to max recipients that are not final, state "sent" or
+ * "processed", sent at or before sent_before (timer candidates).
+ */
+int gw_store_track_overdue(struct gw_store *st, long long sent_before,
+			   size_t max, struct gw_store_trackrow **rows,
+			   size_t *n, struct gw_err *err);
+/*
+ * Up to max inbound notices (kind mdn or dsn) not yet tracked, oldest
+ * first; and mark one tracked without a step (unrelated to our mail).
+ */
+int gw_store_notices_untracked(struct gw_store *st, size_t max,
+			       struct gw_store_injob **rows, size_t *n,
+			       struct gw_err *err);
+int gw_store_notice_tracked(struct gw_store *st, const char *notice_txid,
+			    const char *outcome, struct gw_err *err);
+/*
+ * Dispositions owed to EHRs: up to max recipients with ehr_state "owed"
+ * and ehr_next_at <= now, claimed (ehr_attempts + 1, ehr_next_at = now +
+ * lease_s). Then the outcome: state "sent", "failed" (given up), or
+ * "owed" again at next_at, with detail in the history.
+ */
+int gw_store_ehr_claim(struct gw_store *st, long long now, long lease_s,
+		       size_t max, struct gw_store_trackrow **rows, size_t *n,
+		       struct gw_err *err);
+int gw_store_ehr_result(struct gw_store *st, const char *txid,
+			const char *address, const char *ehr_state,
+			long long next_at, const char *detail,
+			struct gw_err *err);
+
+#define GW_STORE_OPS_VERSION 5
 
 struct gw_store_ops {
 	int version;
@@ -555,6 +666,31 @@ struct gw_store_ops {
 			 const struct gw_store_notice *notes, size_t nnotes,
 			 long long now, long lifetime_s, long long next_at,
 			 const char *error, struct gw_err *err);
+	/* version 5: delivery tracking. */
+	int (*tr_find)(void *be, const char *message_id, const char *address,
+		       struct gw_store_trackrow **out, struct gw_err *err);
+	int (*tr_list)(void *be, const char *txid,
+		       struct gw_store_trackrow **rows, size_t *n,
+		       struct gw_err *err);
+	int (*tr_set)(void *be, const struct gw_store_trackset *t,
+		      long long now, struct gw_err *err);
+	int (*tr_history)(void *be, const char *txid, const char *address,
+			  struct gw_store_event **ev, size_t *n,
+			  struct gw_err *err);
+	int (*tr_overdue)(void *be, long long sent_before, size_t max,
+			  struct gw_store_trackrow **rows, size_t *n,
+			  struct gw_err *err);
+	int (*notices_untracked)(void *be, size_t max,
+				 struct gw_store_injob **rows, size_t *n,
+				 struct gw_err *err);
+	int (*notice_tracked)(void *be, const char *notice_txid,
+			      const char *outcome, struct gw_err *err);
+	int (*ehr_claim)(void *be, long long now, long lease_s, size_t max,
+			 struct gw_store_trackrow **rows, size_t *n,
+			 struct gw_err *err);
+	int (*ehr_result)(void *be, const char *txid, const char *address,
+			  const char *ehr_state, long long next_at,
+			  const char *detail, struct gw_err *err);
 };
 
 extern const struct gw_store_ops gw_store_sqlite_ops;
