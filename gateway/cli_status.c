@@ -2,12 +2,14 @@
  * NAME
  *	cli_status - dxgw status: what the store says about recent traffic
  * SUMMARY
- *	dxgw status [-c FILE] [-n N]
+ *	dxgw status [-c FILE] [-n N] [TXID]
  *	Prints the N (default 10) newest XDR submissions, each recipient
  *	with its state and last word, and the N newest inbound Direct
  *	messages: for a message its recipients' EHR delivery state and
  *	whether their MDN is done; for an MDN or DSN what it reports
  *	(disposition, the original Message-ID, the final recipient).
+ *	With TXID (a submission's): each recipient's tracking state, whether
+ *	the EHR got its disposition, and its history.
  *	Read-only; safe while the daemon runs.
  * SECURITY
  *	Shows addresses, identifiers and states, never document contents
@@ -31,9 +33,10 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: dxgw status [-c FILE] [-n N]\n"
+	fprintf(f, "usage: dxgw status [-c FILE] [-n N] [TXID]\n"
 		   "  the N (default 10) newest submissions and inbound "
-		   "messages\n");
+		   "messages,\n"
+		   "  or one submission's recipients with their history\n");
 }
 
 static int
@@ -93,6 +96,20 @@ notice_line(const struct gw_store_injob *j)
 	free(m);
 }
 
+static void
+when(long long t, char *out, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0) {
+		snprintf(out, len, "-");
+		return;
+	}
+	gmtime_r(&tt, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 static int
 inbound(struct gw_store *st, size_t max)
 {
@@ -107,13 +124,10 @@ inbound(struct gw_store *st, size_t max)
 	printf("inbound (Direct in, XDR out): %zu\n", n);
 	for (size_t i = 0; i < n; i++) {
 		const struct gw_store_injob *j = &v[i];
-		char when[32];
-		time_t t = (time_t)j->received_at;
-		struct tm tm;
+		char t[32];
 
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		printf("  %s  %s  %s %s  from %s  %s\n", j->txid, when, j->kind,
+		when(j->received_at, t, sizeof(t));
+		printf("  %s  %s  %s %s  from %s  %s\n", j->txid, t, j->kind,
 		       j->state, j->sender, j->message_id ? j->message_id : "");
 		if (strcmp(j->kind, "message") != 0) {
 			notice_line(j);
@@ -128,6 +142,46 @@ inbound(struct gw_store *st, size_t max)
 			printf("    next attempt pending: %s\n", j->last_error);
 	}
 	gw_store_injobs_free(v, n);
+	return 0;
+}
+
+/* One submission: every recipient's tracking row and history. */
+static int
+one(struct gw_store *st, const char *txid)
+{
+	struct gw_store_trackrow *v = NULL;
+	struct gw_err err;
+	size_t n = 0;
+
+	if (gw_store_track_list(st, txid, &v, &n, &err) != 0) {
+		fprintf(stderr, "dxgw status: %s: %s\n", txid, err.msg);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct gw_store_event *ev = NULL;
+		size_t ne = 0;
+		char t[32];
+
+		printf("%s  %s%s  final delivery %s  EHR notice %s\n",
+		       v[i].address, v[i].state, v[i].final ? " (final)" : "",
+		       v[i].final_delivery ? "asked" : "not asked",
+		       v[i].ehr_state ? v[i].ehr_state : "-");
+		if (v[i].reason != NULL)
+			printf("  reason: %s\n", v[i].reason);
+		if (v[i].message_id != NULL)
+			printf("  message: %s\n", v[i].message_id);
+		if (gw_store_track_history(st, txid, v[i].address, &ev, &ne,
+					   &err) != 0)
+			continue;
+		for (size_t k = 0; k < ne; k++) {
+			when(ev[k].at, t, sizeof(t));
+			printf("  %s  %s%s%s\n", t, ev[k].event,
+			       ev[k].detail ? ": " : "",
+			       ev[k].detail ? ev[k].detail : "");
+		}
+		gw_store_events_free(ev, ne);
+	}
+	gw_store_trackrows_free(v, n);
 	return 0;
 }
 
@@ -158,12 +212,17 @@ gw_cli_status(const struct gw_config *cfg, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind + 1 < argc) {
 		usage(stderr);
 		return 2;
 	}
 	if (gw_cli_open_store(cfg, "dxgw status", &st) != 0)
 		return 1;
+	if (optind < argc) {
+		rc = one(st, argv[optind]);
+		gw_store_close(st);
+		return rc;
+	}
 	rc = submissions(st, (size_t)max);
 	printf("\n");
 	if (rc == 0)

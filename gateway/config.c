@@ -276,6 +276,13 @@ static const struct key keys[] = {
      .max = 30 * 86400},
     {.name = "source_id", .type = T_STR, .off = OFF(source_id), .def = ""},
     {.name = "allow_sha1", .type = T_BOOL, .off = OFF(allow_sha1), .def = "no"},
+    /* delivery tracking */
+    {.name = "mdn_timeout",
+     .type = T_TIME,
+     .off = OFF(mdn_timeout),
+     .def = "1h",
+     .min = 1,
+     .max = 30 * 86400},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -90,6 +90,8 @@ struct gw_config {
 	long ehr_lifetime;    /* seconds of retrying before a failed MDN */
 	char *source_id;      /* our OID for limited metadata; "" derives */
 	bool allow_sha1;      /* accept SHA-1 signatures (policy) */
+	/* delivery tracking (tracker.h) */
+	long mdn_timeout; /* seconds from sending to the final MDN */
 };
 
 /* Defaults for every key (strings are heap copies). */

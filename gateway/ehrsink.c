@@ -5,7 +5,7 @@
  *	See ehrsink.h. summary.json:
  *	  {"message_id", "received_at", "client", "peer",
  *	   "submission_set": {"id", "unique_id", "source_id", "patient_id"},
- *	   "metadata_level", "direct_from", "direct_to": [...],
+ *	   "metadata_level", "direct_from", "direct_to": [...], "relates_to",
  *	   "sender", "recipients": [...],
  *	   "documents": [{"file", "entry_id", "unique_id", "mime_type",
  *	                  "content_id", "size", "sha1"}]}
@@ -249,6 +249,7 @@ summary(struct gw_buf *b, const struct gw_xdrsrv_accepted *a, const char *when,
 	json_kv(b, 1, "metadata_level", s->limited ? "minimal" : "XDS", false);
 	json_kv(b, 1, "direct_from", a->direct_from, false);
 	json_list(b, "direct_to", a->direct_to, a->ndirect_to);
+	json_kv(b, 1, "relates_to", a->relates_to, false);
 	json_kv(b, 1, "sender", s->sender, false);
 	json_list(b, "recipients", (const char *const *)s->recipients,
 		  s->nrecipients);

@@ -35,6 +35,7 @@
 #include "route.h"
 #include "smtpsrv.h"
 #include "store.h"
+#include "tracker.h"
 #include "trust.h"
 #include "xdrsrv.h"
 
@@ -173,6 +174,7 @@ cmd_serve(int argc, char **argv)
 	struct gw_xdrsrv *srv = NULL;
 	struct gw_outbound *ob = NULL;
 	struct gw_inbound *ib = NULL;
+	struct gw_tracker *tr = NULL;
 	struct gw_smtpsrv *smtp = NULL;
 	bool smtp_thread = false;
 	pthread_t smtp_th;
@@ -202,6 +204,11 @@ cmd_serve(int argc, char **argv)
 	if (gw_inbound_new(&cfg, store, keys, trust, ob, true, &ib, &err) !=
 	    0) {
 		fprintf(stderr, "dxgw: inbound: %s\n", err.msg);
+		goto out;
+	}
+	if (gw_tracker_new(&cfg, store, gw_inbound_source_id(ib), true, &tr,
+			   &err) != 0) {
+		fprintf(stderr, "dxgw: tracker: %s\n", err.msg);
 		goto out;
 	}
 	if (gw_xdrsrv_new(&cfg, store, &srv, &err) != 0) {
@@ -234,6 +241,7 @@ out:
 	running_smtp = NULL;
 	gw_smtpsrv_free(smtp);
 	gw_xdrsrv_free(srv);
+	gw_tracker_free(tr);
 	gw_inbound_free(ib);  /* its threads use ob and the store */
 	gw_outbound_free(ob); /* its threads use the store */
 	gw_store_close(store);

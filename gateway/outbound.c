@@ -454,6 +454,8 @@ build_messages(struct gw_outbound *ob, struct prepared *pp, struct gw_err *err)
 		pp->msgs[k].mail_from = r->sender;
 		pp->msgs[k].rcpts = g->rcpts;
 		pp->msgs[k].nrcpts = g->nrcpts;
+		pp->msgs[k].final_delivery =
+		    r->final_delivery || ob->cfg->final_delivery == 1;
 		pp->nmsgs++;
 	}
 out:

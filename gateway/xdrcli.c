@@ -80,7 +80,7 @@ set_headers(struct soap *soap, const struct gw_xdrcli_req *req,
 	if (req->metadata_level != NULL)
 		h->direct__metadata_level =
 		    soap_strdup(soap, req->metadata_level);
-	if (req->from != NULL || req->nto > 0) {
+	if (req->from != NULL || req->nto > 0 || req->relates_to != NULL) {
 		struct direct__addressBlockType *ab =
 		    soap_malloc(soap, sizeof(*ab));
 		char buf[600];
@@ -101,6 +101,9 @@ set_headers(struct soap *soap, const struct gw_xdrcli_req *req,
 		if (req->final_delivery)
 			ab->direct__X_DIRECT_FINAL_DESTINATION_DELIVERY =
 			    soap_strdup(soap, "true");
+		if (req->relates_to != NULL)
+			ab->direct__relatesTo =
+			    soap_strdup(soap, req->relates_to);
 		h->direct__addressBlock = ab;
 	}
 	soap->header = h;

@@ -39,6 +39,7 @@ struct gw_xdrcli_req {
 	const char *const *to;
 	size_t nto;
 	bool final_delivery;        /* X-DIRECT-FINAL-DESTINATION-DELIVERY */
+	const char *relates_to;     /* direct:relatesTo, or NULL */
 	const char *metadata_level; /* "XDS" or "minimal" or NULL */
 	const char *metadata;       /* lcm:SubmitObjectsRequest XML */
 	size_t metadata_len;

@@ -633,6 +633,7 @@ hand_over(struct soap *soap, const struct gw_xds_submission *sub,
 	a.direct_from = addr.from;
 	a.direct_to = addr.to;
 	a.ndirect_to = addr.nto;
+	a.relates_to = addr_relates_to(soap);
 	gw_err_clear(&err);
 	if (rq->accept(rq->accept_arg, &a, &err) == 0) {
 		gw_log_info(rq->txid,

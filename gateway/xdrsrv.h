@@ -52,6 +52,7 @@ struct gw_xdrsrv_accepted {
 	const char *direct_from; /* direct:addressBlock, as sent (or NULL) */
 	const char *const *direct_to;
 	size_t ndirect_to;
+	const char *relates_to; /* direct:relatesTo (or NULL) */
 };
 
 /*

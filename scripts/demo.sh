@@ -5,11 +5,15 @@
 #   HISP B  dxgw serve for direct-b.example: SMTP on 127.0.0.1:2525
 #   EHR B   dxgw ehr-sink on 127.0.0.1:8480, behind HISP B, writing what
 #           it receives under build/demo/run/ehr-b
+#   EHR A   dxgw ehr-sink on 127.0.0.1:8481: A's EHR, which gets the
+#           final status of what it sent (build/demo/run/ehr-a)
 # A sample C-CDA from ../shared/corpus is submitted over XDR to A, which
 # signs, encrypts and mails it (STARTTLS, verified) to B; B decrypts,
 # verifies, answers with a processed MDN, posts the document to its EHR
-# and, as A asked, sends a dispatched MDN. The demo then shows each
-# side's per-recipient state and where the document landed, and stops.
+# and, as A asked, sends a dispatched MDN; A tracks them and reports the
+# final outcome to its EHR over XDR (a direct:messageDisposition). The
+# demo then shows each side's per-recipient state, where the document
+# landed and the disposition A's EHR got, and stops.
 # DEMO_KEEP=1 keeps the three daemons running until Ctrl-C.
 # PKIs (certs/mkpki.sh, certs/mkdirect.sh) are made once under
 # build/demo; the stores start empty on each run.
@@ -23,7 +27,7 @@ mkdir -p "$D"
 sh certs/mkpki.sh "$D/pki" >/dev/null
 sh certs/mkdirect.sh "$D/direct" >/dev/null
 rm -rf "$R"
-mkdir -p "$R/a" "$R/b" "$R/ehr-b"
+mkdir -p "$R/a" "$R/b" "$R/ehr-a" "$R/ehr-b"
 PIDS=""
 cleanup() {
 	[ -n "$PIDS" ] && kill $PIDS 2>/dev/null
@@ -64,6 +68,8 @@ hisp a ehr-a doc-b direct-a.example anchor-b 8443 2526 2525
 hisp b doc-b ehr-a direct-b.example anchor-a 8444 2525 2526
 $DXGW addr add -c "$R/b/dxgw.conf" doc@direct-b.example \
     http://127.0.0.1:8480/xdr >/dev/null
+$DXGW addr add -c "$R/a/dxgw.conf" ehr@direct-a.example \
+    http://127.0.0.1:8481/xdr >/dev/null
 
 # Start a daemon, wait for its "listening" line.
 start() { # name out log command...
@@ -80,6 +86,8 @@ start() { # name out log command...
 }
 start "EHR B" "$R/ehr-b.out" "$R/ehr-b.log" \
     $DXGW ehr-sink --listen 127.0.0.1:8480 --dir "$R/ehr-b"
+start "EHR A" "$R/ehr-a.out" "$R/ehr-a.log" \
+    $DXGW ehr-sink --listen 127.0.0.1:8481 --dir "$R/ehr-a"
 start "HISP B" "$R/b/out" "$R/b/dxgw.log" $DXGW serve -c "$R/b/dxgw.conf"
 start "HISP A" "$R/a/out" "$R/a/dxgw.log" $DXGW serve -c "$R/a/dxgw.conf"
 cat <<MSG
@@ -97,12 +105,12 @@ $DXGW submit --url https://localhost:8443/xdr --ca "$D/pki/ca.pem" \
     --from ehr@direct-a.example --to doc@direct-b.example "$CCD" |
     sed 's/^/   | /'
 
-echo "2. Waiting for the document at EHR B and the MDNs back at A ..."
+echo "2. Waiting for the document at EHR B, the MDNs back at A and the"
+echo "   final status at EHR A ..."
 ok=0
 for _ in $(seq 1 300); do
 	if [ -n "$(ls "$R/ehr-b" 2>/dev/null)" ] &&
-	    $DXGW status -c "$R/a/dxgw.conf" 2>/dev/null |
-	    grep -q 'dispatched'; then
+	    [ -n "$(ls "$R/ehr-a" 2>/dev/null)" ]; then
 		ok=1
 		break
 	fi
@@ -111,6 +119,11 @@ done
 echo
 echo "3. HISP A (sender): the submission and the notifications it got"
 $DXGW status -c "$R/a/dxgw.conf" | sed 's/^/   | /'
+TX=$($DXGW status -c "$R/a/dxgw.conf" | awk '/^submissions/ { getline; print $1; exit }')
+if [ -n "$TX" ]; then
+	echo "   the recipient's tracking, dxgw status -c $R/a/dxgw.conf $TX:"
+	$DXGW status -c "$R/a/dxgw.conf" "$TX" | sed 's/^/   | /'
+fi
 echo
 echo "4. HISP B (receiver): the message and its recipient's state"
 $DXGW status -c "$R/b/dxgw.conf" | sed 's/^/   | /'
@@ -121,6 +134,13 @@ for d in "$R/ehr-b"/*/; do
 	ls -l "$d" | sed 's/^/   | /'
 	echo "   summary: ${d}summary.json"
 done
+echo
+echo "6. The final status EHR A got for what it sent:"
+for d in "$R/ehr-a"/*/; do
+	[ -d "$d" ] || continue
+	sed 's/^/   | /' "${d}DOC00001.xml"
+	grep '"relates_to"' "${d}summary.json" | sed 's/^ */   | /'
+done
 if [ "$ok" -ne 1 ]; then
 	echo "dxgw demo: the story did not complete in 30 s; see the logs" \
 	    "under $R" >&2
@@ -128,7 +148,8 @@ if [ "$ok" -ne 1 ]; then
 fi
 echo
 echo "dxgw demo: done: XDR -> Direct (S/MIME over SMTP) -> XDR, with a"
-echo "processed and a dispatched MDN back to the sender."
+echo "processed and a dispatched MDN back to the sender and the final"
+echo "status back to the sending EHR."
 if [ "${DEMO_KEEP:-0}" = 1 ]; then
 	echo "DEMO_KEEP=1: the daemons keep running; Ctrl-C stops them."
 	wait

@@ -488,3 +488,177 @@ GW_TEST(inbound_behind_postfix_front_mta)
 	CHECK_INT(gw_daemon_stop(&b.d), 0);
 	gw_daemon_stop(&sink);
 }
+
+/* ---- delivery tracking: the sender's side (issue 5) ----------------- */
+
+/* The one submission of a HISP's store, its recipients' tracking rows. */
+static int
+track_rows(const struct gw_daemon *d, struct gw_store_trackrow **rows,
+	   size_t *n)
+{
+	struct gw_store_opts o = {.no_sweep = true};
+	struct gw_store *st = NULL;
+	char spool[400], **txids = NULL;
+	size_t nt = 0;
+	struct gw_err e;
+	int rc;
+
+	snprintf(spool, sizeof(spool), "%s/spool", d->dir);
+	if ((rc = gw_store_open_opts(d->db, spool, &o, &st, &e)) == 0 &&
+	    (rc = gw_store_submission_recent(st, 1, &txids, &nt, &e)) == 0)
+		rc = nt == 1 ? gw_store_track_list(st, txids[0], rows, n, &e)
+			     : -1;
+	if (rc != 0)
+		fprintf(stderr, "    store: %s\n",
+			nt ? e.msg : "no submission");
+	gw_store_txids_free(txids, nt);
+	gw_store_close(st);
+	return rc;
+}
+
+/* The disposition document the EHR sink got (the first one). */
+static char *
+disposition(const struct gw_daemon *sink, char **summary)
+{
+	char first[800], p[900];
+
+	if (gw_ehrsink_dirs(sink, first, sizeof(first), NULL) < 1)
+		return NULL;
+	snprintf(p, sizeof(p), "%s/summary.json", first);
+	*summary = gw_test_slurp(p, NULL);
+	snprintf(p, sizeof(p), "%s/DOC00001.xml", first);
+	return gw_test_slurp(p, NULL);
+}
+
+static int
+submit_id(const struct hisp *a, const char *msgid)
+{
+	char cmd[4096];
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s submit --url %s --limited --from ehr@direct-a.example "
+		 "--to doc@direct-b.example --message-id %s --timeout 10 "
+		 "%s/%s",
+		 gw_dxgw(), a->d.url, msgid, gw_test_corpus(), CCD);
+	return gw_sh(cmd);
+}
+
+#define WSA_ID "urn:uuid:6c1f3c3e-4a4b-4d8e-9f00-5e1d2c3b4a59"
+
+GW_TEST(track_dispatched_once_and_success_to_the_ehr)
+{
+	struct gw_store_trackrow *rows = NULL;
+	struct gw_daemon ehr_a, ehr_b;
+	struct hisp a, b;
+	char *doc, *sum = NULL;
+	size_t n = 0;
+	int pa = gw_free_port(), pb = gw_free_port();
+
+	REQUIRE(pki()[0] != '\0');
+	REQUIRE(gw_ehrsink_start(&ehr_a));
+	REQUIRE(gw_ehrsink_start(&ehr_b));
+	REQUIRE(hisp_start(&a, 'a', pa, pb, "final_delivery = always\n"));
+	REQUIRE(hisp_start(&b, 'b', pb, pa, NULL));
+	REQUIRE(addr_add(&a, "ehr@direct-a.example", ehr_a.url));
+	REQUIRE(addr_add(&b, "doc@direct-b.example", ehr_b.url));
+
+	CHECK_INT(submit_id(&a, WSA_ID), 0);
+	CHECK_INT(wait_sink(&ehr_b, 1), 1);
+	CHECK_INT(wait_sink(&ehr_a, 1), 1);
+	doc = disposition(&ehr_a, &sum);
+	CHECK(doc != NULL && gw_str_has(doc, "<direct:disposition>success<"));
+	CHECK(doc != NULL && gw_str_has(doc, "<direct:recipient>mailto:doc@"
+					     "direct-b.example<"));
+	CHECK(sum != NULL && gw_str_has(sum, "\"relates_to\": \"" WSA_ID));
+	free(doc);
+	free(sum);
+	REQUIRE(track_rows(&a.d, &rows, &n) == 0);
+	CHECK_INT(n, 1);
+	if (n == 1) {
+		CHECK_STR(rows[0].state, "dispatched");
+		CHECK(rows[0].final);
+		CHECK(rows[0].final_delivery);
+		CHECK(rows[0].sent_at > 0);
+		CHECK_STR(rows[0].ehr_state, "sent");
+	}
+	gw_store_trackrows_free(rows, n);
+	sleep(2); /* nothing more comes: exactly one positive notice */
+	CHECK_INT(gw_ehrsink_dirs(&ehr_a, NULL, 0, NULL), 1);
+	CHECK_INT(gw_daemon_stop(&a.d), 0);
+	CHECK_INT(gw_daemon_stop(&b.d), 0);
+	gw_daemon_stop(&ehr_a);
+	gw_daemon_stop(&ehr_b);
+}
+
+GW_TEST(track_no_processed_mdn_in_time_is_a_failure)
+{
+	struct gw_daemon ehr_a;
+	struct hisp a, b;
+	char *doc, *sum = NULL;
+	int pa = gw_free_port(), pb = gw_free_port();
+
+	REQUIRE(pki()[0] != '\0');
+	REQUIRE(gw_ehrsink_start(&ehr_a));
+	REQUIRE(hisp_start(&a, 'a', pa, pb, "mdn_timeout = 2s\n"));
+	/* B keeps the message but never works on it: no MDN at all. */
+	REQUIRE(hisp_start(&b, 'b', pb, pa, "inbound_workers = 0\n"));
+	REQUIRE(addr_add(&a, "ehr@direct-a.example", ehr_a.url));
+
+	CHECK_INT(submit_id(&a, WSA_ID), 0);
+	CHECK_INT(wait_sink(&ehr_a, 1), 1);
+	doc = disposition(&ehr_a, &sum);
+	CHECK(doc != NULL && gw_str_has(doc, "<direct:disposition>failure<"));
+	CHECK(doc != NULL && gw_str_has(doc, "no processed MDN within 2s"));
+	free(doc);
+	free(sum);
+	CHECK_INT(gw_daemon_stop(&a.d), 0);
+	CHECK_INT(gw_daemon_stop(&b.d), 0);
+	gw_daemon_stop(&ehr_a);
+}
+
+/*
+ * Processed comes, dispatched does not (B's EHR is down): a failure;
+ * when B's EHR comes back the dispatched MDN is late and goes no
+ * further than the history.
+ */
+GW_TEST(track_dispatched_too_late_is_not_forwarded)
+{
+	struct gw_store_trackrow *rows = NULL;
+	struct gw_daemon ehr_a, ehr_b;
+	struct hisp a, b;
+	char *doc, *sum = NULL, url[100];
+	size_t n = 0;
+	int pa = gw_free_port(), pb = gw_free_port(), pe = gw_free_port();
+
+	REQUIRE(pki()[0] != '\0');
+	REQUIRE(gw_ehrsink_start(&ehr_a));
+	REQUIRE(hisp_start(&a, 'a', pa, pb,
+			   "final_delivery = always\nmdn_timeout = 3s\n"));
+	REQUIRE(hisp_start(&b, 'b', pb, pa, NULL));
+	REQUIRE(addr_add(&a, "ehr@direct-a.example", ehr_a.url));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/xdr", pe);
+	REQUIRE(addr_add(&b, "doc@direct-b.example", url));
+
+	CHECK_INT(submit_id(&a, WSA_ID), 0);
+	CHECK_INT(wait_mdns(&a.d, GW_MDN_PROCESSED, 1, NULL), 1);
+	CHECK_INT(wait_sink(&ehr_a, 1), 1);
+	doc = disposition(&ehr_a, &sum);
+	CHECK(doc != NULL && gw_str_has(doc, "<direct:disposition>failure<"));
+	CHECK(doc != NULL && gw_str_has(doc, "no dispatched MDN within 3s"));
+	free(doc);
+	free(sum);
+
+	/* B's EHR comes back: B delivers and sends dispatched, too late. */
+	REQUIRE(gw_ehrsink_start_on(&ehr_b, pe));
+	CHECK_INT(wait_sink(&ehr_b, 1), 1);
+	CHECK_INT(wait_mdns(&a.d, GW_MDN_DISPATCHED, 1, NULL), 1);
+	sleep(2);
+	CHECK_INT(gw_ehrsink_dirs(&ehr_a, NULL, 0, NULL), 1);
+	REQUIRE(track_rows(&a.d, &rows, &n) == 0);
+	CHECK(n == 1 && strcmp(rows[0].state, "failed") == 0 && rows[0].final);
+	gw_store_trackrows_free(rows, n);
+	CHECK_INT(gw_daemon_stop(&a.d), 0);
+	CHECK_INT(gw_daemon_stop(&b.d), 0);
+	gw_daemon_stop(&ehr_a);
+	gw_daemon_stop(&ehr_b);
+}
