@@ -267,6 +267,13 @@ out:
 	return rc;
 }
 
+/* X-DIRECT-FINAL-DESTINATION-DELIVERY: asked, or our policy. */
+static bool
+wants_final(const struct gw_outbound *ob, const struct gw_store_record *r)
+{
+	return r->final_delivery || ob->cfg->final_delivery == 1;
+}
+
 /* Build, sign, encrypt one domain's message into a new spool file. */
 static int
 make_message(struct gw_outbound *ob, const struct gw_store_record *r,
@@ -279,8 +286,7 @@ make_message(struct gw_outbound *ob, const struct gw_store_record *r,
 	    .from = r->sender,
 	    .to = g->rcpts,
 	    .nto = g->nrcpts,
-	    /* X-DIRECT-FINAL-DESTINATION-DELIVERY: asked, or our policy. */
-	    .final_delivery = r->final_delivery || ob->cfg->final_delivery == 1,
+	    .final_delivery = wants_final(ob, r),
 	    .in_reply_to = r->relates_to != NULL && r->relates_to[0] == '<'
 			       ? r->relates_to
 			       : NULL,
@@ -454,8 +460,7 @@ build_messages(struct gw_outbound *ob, struct prepared *pp, struct gw_err *err)
 		pp->msgs[k].mail_from = r->sender;
 		pp->msgs[k].rcpts = g->rcpts;
 		pp->msgs[k].nrcpts = g->nrcpts;
-		pp->msgs[k].final_delivery =
-		    r->final_delivery || ob->cfg->final_delivery == 1;
+		pp->msgs[k].final_delivery = wants_final(ob, r);
 		pp->nmsgs++;
 	}
 out:

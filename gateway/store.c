@@ -451,10 +451,17 @@ gw_store_job_result(struct gw_store *st, const struct gw_store_job *job,
 
 	if ((rc = check_str(error, "error", 0, err)) < 0)
 		return rc;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if ((rc = check_str(res[i].address, "recipient", 1, err)) < 0 ||
 		    (rc = check_str(res[i].reason, "reason", 0, err)) < 0)
 			return rc;
+		if (res[i].outcome != GW_RCPT_SENT &&
+		    res[i].outcome != GW_RCPT_DEFERRED &&
+		    res[i].outcome != GW_RCPT_FAILED)
+			return gw_err_set(err, GW_ERROR, "5.3.0",
+					  "store: bad outcome %d",
+					  (int)res[i].outcome);
+	}
 	return st->ops->job_result(st->be, job, res, n, next_at, error, err);
 }
 
@@ -849,4 +856,196 @@ gw_store_inbound_result(struct gw_store *st, const struct gw_store_injob *job,
 	}
 	return st->ops->in_result(st->be, job, processed_sent, res, nres, notes,
 				  nnotes, now, lifetime_s, next_at, error, err);
+}
+
+/* --- delivery tracking ------------------------------------------------ */
+
+static const char *const track_states[] = {"queued", "sent", "processed",
+					   "dispatched", "failed"};
+
+/* One of the tracking states (store.h). */
+static int
+check_state(const char *s, const char *what, struct gw_err *err)
+{
+	int rc;
+
+	if ((rc = check_str(s, what, 1, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(track_states) / sizeof(track_states[0]);
+	     i++)
+		if (strcmp(s, track_states[i]) == 0)
+			return 0;
+	return gw_err_set(err, GW_ERROR, "5.5.2", "store: unknown %s '%.40s'",
+			  what, s);
+}
+
+int
+gw_store_track_find(struct gw_store *st, const char *message_id,
+		    const char *address, struct gw_store_trackrow **out,
+		    struct gw_err *err)
+{
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_str(message_id, "message id", 1, err)) < 0 ||
+	    (rc = check_str(address, "recipient", 1, err)) < 0)
+		return rc;
+	return st->ops->tr_find(st->be, message_id, address, out, err);
+}
+
+int
+gw_store_track_list(struct gw_store *st, const char *txid,
+		    struct gw_store_trackrow **rows, size_t *n,
+		    struct gw_err *err)
+{
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if ((rc = check_str(txid, "txid", 1, err)) < 0)
+		return rc;
+	return st->ops->tr_list(st->be, txid, rows, n, err);
+}
+
+void
+gw_store_trackrows_free(struct gw_store_trackrow *rows, size_t n)
+{
+	if (rows == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct gw_store_trackrow *r = &rows[i];
+
+		free(r->txid);
+		free(r->address);
+		free(r->state);
+		free(r->reason);
+		free(r->message_id);
+		free(r->sender);
+		free(r->wsa_message_id);
+		free(r->ehr_state);
+	}
+	free(rows);
+}
+
+int
+gw_store_track_set(struct gw_store *st, const struct gw_store_trackset *t,
+		   long long now, struct gw_err *err)
+{
+	int rc;
+
+	if (t == NULL)
+		return gw_err_set(err, GW_ERROR, "5.5.2",
+				  "store: no tracking step");
+	if ((rc = check_str(t->txid, "txid", 1, err)) < 0 ||
+	    (rc = check_str(t->address, "recipient", 1, err)) < 0 ||
+	    (rc = check_state(t->expect, "expected state", err)) < 0 ||
+	    (rc = check_state(t->state, "state", err)) < 0 ||
+	    (rc = check_str(t->reason, "reason", 0, err)) < 0 ||
+	    (rc = check_str(t->event, "event", 1, err)) < 0 ||
+	    (rc = check_str(t->detail, "detail", 0, err)) < 0 ||
+	    (rc = check_str(t->notice_txid, "notice txid", 0, err)) < 0)
+		return rc;
+	if (t->notice_txid != NULL && t->notice_txid[0] == '\0')
+		return gw_err_set(err, GW_ERROR, "5.5.2",
+				  "store: empty notice txid");
+	return st->ops->tr_set(st->be, t, now, err);
+}
+
+int
+gw_store_track_history(struct gw_store *st, const char *txid,
+		       const char *address, struct gw_store_event **ev,
+		       size_t *n, struct gw_err *err)
+{
+	int rc;
+
+	*ev = NULL;
+	*n = 0;
+	if ((rc = check_str(txid, "txid", 1, err)) < 0 ||
+	    (rc = check_str(address, "recipient", 1, err)) < 0)
+		return rc;
+	return st->ops->tr_history(st->be, txid, address, ev, n, err);
+}
+
+void
+gw_store_events_free(struct gw_store_event *ev, size_t n)
+{
+	if (ev == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(ev[i].event);
+		free(ev[i].detail);
+	}
+	free(ev);
+}
+
+int
+gw_store_track_overdue(struct gw_store *st, long long sent_before, size_t max,
+		       struct gw_store_trackrow **rows, size_t *n,
+		       struct gw_err *err)
+{
+	*rows = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	return st->ops->tr_overdue(st->be, sent_before, max, rows, n, err);
+}
+
+int
+gw_store_notices_untracked(struct gw_store *st, size_t max,
+			   struct gw_store_injob **rows, size_t *n,
+			   struct gw_err *err)
+{
+	*rows = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	return st->ops->notices_untracked(st->be, max, rows, n, err);
+}
+
+int
+gw_store_notice_tracked(struct gw_store *st, const char *notice_txid,
+			const char *outcome, struct gw_err *err)
+{
+	int rc;
+
+	if ((rc = check_str(notice_txid, "notice txid", 1, err)) < 0 ||
+	    (rc = check_str(outcome, "outcome", 1, err)) < 0)
+		return rc;
+	return st->ops->notice_tracked(st->be, notice_txid, outcome, err);
+}
+
+int
+gw_store_ehr_claim(struct gw_store *st, long long now, long lease_s, size_t max,
+		   struct gw_store_trackrow **rows, size_t *n,
+		   struct gw_err *err)
+{
+	*rows = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	if (lease_s <= 0)
+		return gw_err_set(err, GW_ELIMIT, "5.3.4",
+				  "store: lease %ld out of bounds", lease_s);
+	return st->ops->ehr_claim(st->be, now, lease_s, max, rows, n, err);
+}
+
+int
+gw_store_ehr_result(struct gw_store *st, const char *txid, const char *address,
+		    const char *ehr_state, long long next_at,
+		    const char *detail, struct gw_err *err)
+{
+	int rc;
+
+	if ((rc = check_str(txid, "txid", 1, err)) < 0 ||
+	    (rc = check_str(address, "recipient", 1, err)) < 0 ||
+	    (rc = check_str(ehr_state, "disposition state", 1, err)) < 0 ||
+	    (rc = check_str(detail, "detail", 0, err)) < 0)
+		return rc;
+	if (strcmp(ehr_state, "owed") != 0 && strcmp(ehr_state, "sent") != 0 &&
+	    strcmp(ehr_state, "failed") != 0)
+		return gw_err_set(err, GW_ERROR, "5.5.2",
+				  "store: unknown disposition state '%.40s'",
+				  ehr_state);
+	return st->ops->ehr_result(st->be, txid, address, ehr_state, next_at,
+				   detail, err);
 }

@@ -124,7 +124,7 @@ int gw_store_submission_accept(struct gw_store *st,
 
 struct gw_store_recipient {
 	char *address;
-	char *state;  /* queued, sent, failed */
+	char *state;  /* queued, sent, processed, dispatched, failed */
 	char *reason; /* the last word on it, or NULL */
 };
 struct gw_store_docrec {
@@ -539,7 +539,10 @@ struct gw_store_event {
 int gw_store_track_find(struct gw_store *st, const char *message_id,
 			const char *address, struct gw_store_trackrow **out,
 			struct gw_err *err);
-/* The recipients of one submission, in submission order. */
+/*
+ * The recipients of one submission, in submission order. GW_ENOTFOUND
+ * for an unknown submission.
+ */
 int gw_store_track_list(struct gw_store *st, const char *txid,
 			struct gw_store_trackrow **rows, size_t *n,
 			struct gw_err *err);
@@ -564,11 +567,19 @@ struct gw_store_trackset {
  * "owed" due at now when owe_ehr and final); write the history row; mark
  * the notice tracked. If the recipient is final or in another state,
  * only the history row (event prefixed "ignored ") and the notice mark
- * are written and the return is GW_EEXISTS. GW_ENOTFOUND, GW_ETEMP.
+ * are written and the return is GW_EEXISTS. The mark is t->event, or
+ * "ignored" unless an earlier step marked that notice with its event (a
+ * DSN may name several recipients). expect and state are among the
+ * states above (else GW_ERROR). GW_ENOTFOUND (nothing written) for an
+ * unknown recipient, or a notice_txid that is no inbound MDN or DSN;
+ * GW_ETEMP.
  */
 int gw_store_track_set(struct gw_store *st, const struct gw_store_trackset *t,
 		       long long now, struct gw_err *err);
-/* The history of one recipient, oldest first. */
+/*
+ * The history of one recipient, oldest first (none yet: 0 rows).
+ * GW_ENOTFOUND for an unknown recipient.
+ */
 int gw_store_track_history(struct gw_store *st, const char *txid,
 			   const char *address, struct gw_store_event **ev,
 			   size_t *n, struct gw_err *err);
@@ -582,7 +593,9 @@ int gw_store_track_overdue(struct gw_store *st, long long sent_before,
 			   size_t *n, struct gw_err *err);
 /*
  * Up to max inbound notices (kind mdn or dsn) not yet tracked, oldest
- * first; and mark one tracked without a step (unrelated to our mail).
+ * first; and mark one tracked without a step (unrelated to our mail):
+ * outcome is the word kept; GW_ENOTFOUND when notice_txid is no MDN or
+ * DSN.
  */
 int gw_store_notices_untracked(struct gw_store *st, size_t max,
 			       struct gw_store_injob **rows, size_t *n,
@@ -592,8 +605,12 @@ int gw_store_notice_tracked(struct gw_store *st, const char *notice_txid,
 /*
  * Dispositions owed to EHRs: up to max recipients with ehr_state "owed"
  * and ehr_next_at <= now, claimed (ehr_attempts + 1, ehr_next_at = now +
- * lease_s). Then the outcome: state "sent", "failed" (given up), or
- * "owed" again at next_at, with detail in the history.
+ * lease_s; GW_ELIMIT unless lease_s > 0); the rows show the claim
+ * (attempts including this one). Then the outcome: state "sent",
+ * "failed" (given up), or "owed" again at next_at, with detail in the
+ * history ("ehr <state>"). An outcome applies only while the
+ * disposition is owed: GW_EEXISTS once it was sent or given up,
+ * GW_ENOTFOUND when none was ever owed.
  */
 int gw_store_ehr_claim(struct gw_store *st, long long now, long lease_s,
 		       size_t max, struct gw_store_trackrow **rows, size_t *n,

@@ -73,9 +73,10 @@
 #include "store_sqlite_ckpt.h"
 #include "store_sqlite_inbound.h"
 #include "store_sqlite_queue.h"
+#include "store_sqlite_track.h"
 #include "store_sqlite_util.h"
 
-#define SCHEMA_VERSION    5
+#define SCHEMA_VERSION    6
 #define BATCH_MAX_DEFAULT 256
 #define BATCH_MAX_LIMIT   4096
 #define BUSY_MS_DEFAULT   5000
@@ -235,6 +236,49 @@ static const char *const migrations[SCHEMA_VERSION] = {
     "CREATE INDEX outbound_due ON outbound (state, next_at);"
     "CREATE INDEX outbound_inbound ON outbound (inbound)"
     " WHERE inbound IS NOT NULL;",
+    /*
+     * 6: delivery tracking (store_sqlite_track.c). Recipients keep when
+     * they were sent, whether they are final and what their EHR is owed
+     * (times in Unix seconds, NULL when unset); rcpt_events is their
+     * history; a job says whether its message asked for final delivery;
+     * an inbound notice says what the tracking made of it. Rows from
+     * before: failed recipients are final since they were last updated
+     * (now if that stamp does not parse), sent ones were sent then (0 if
+     * it does not parse: overdue at once), and no disposition is owed
+     * for what happened before the tracking existed.
+     */
+    "ALTER TABLE recipients ADD COLUMN sent_at INTEGER;"
+    "ALTER TABLE recipients ADD COLUMN final INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE recipients ADD COLUMN final_at INTEGER;"
+    "ALTER TABLE recipients ADD COLUMN ehr_state TEXT;"
+    "ALTER TABLE recipients ADD COLUMN ehr_attempts INTEGER NOT NULL"
+    " DEFAULT 0;"
+    "ALTER TABLE recipients ADD COLUMN ehr_next_at INTEGER;"
+    "ALTER TABLE outbound ADD COLUMN final_delivery INTEGER NOT NULL"
+    " DEFAULT 0;"
+    "ALTER TABLE inbound ADD COLUMN tracked TEXT;"
+    "CREATE TABLE rcpt_events ("
+    " id INTEGER PRIMARY KEY,"
+    " txid TEXT NOT NULL,"
+    " address TEXT NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " event TEXT NOT NULL,"
+    " detail TEXT,"
+    " FOREIGN KEY (txid, address) REFERENCES recipients (txid, address)"
+    " ON DELETE CASCADE);"
+    "CREATE INDEX rcpt_events_rcpt ON rcpt_events (txid, address);"
+    "CREATE INDEX recipients_overdue ON recipients (final, state, sent_at);"
+    "CREATE INDEX recipients_ehr ON recipients (ehr_state, ehr_next_at)"
+    " WHERE ehr_state IS NOT NULL;"
+    "CREATE INDEX outbound_message_id ON outbound (message_id);"
+    "CREATE INDEX inbound_untracked ON inbound (received_at)"
+    " WHERE kind IN ('mdn', 'dsn') AND tracked IS NULL;"
+    "UPDATE recipients SET final = 1, final_at ="
+    " coalesce(CAST(strftime('%s', updated_at) AS INTEGER),"
+    " CAST(strftime('%s', 'now') AS INTEGER)) WHERE state = 'failed';"
+    "UPDATE recipients SET sent_at ="
+    " coalesce(CAST(strftime('%s', updated_at) AS INTEGER), 0)"
+    " WHERE state = 'sent';",
 };
 
 enum {
@@ -270,10 +314,12 @@ static const char *const wsql[W_NSTMT] = {
     [W_INS_DOC] = "INSERT INTO documents (txid, seq, entry_id, unique_id,"
 		  " mime_type, path, size, sha1) VALUES (?1, ?2, ?3, ?4, ?5,"
 		  " ?6, ?7, ?8)",
+    /* Failed from the start is final; the EHR has its answer already. */
     [W_INS_RCPT] = "INSERT OR IGNORE INTO recipients (txid, address, state,"
-		   " updated_at, reason) VALUES (?1, ?2,"
+		   " updated_at, reason, final, final_at) VALUES (?1, ?2,"
 		   " CASE WHEN ?4 IS NULL THEN 'queued' ELSE 'failed' END,"
-		   " ?3, ?4)",
+		   " ?3, ?4, ?4 IS NOT NULL,"
+		   " CASE WHEN ?4 IS NOT NULL THEN ?5 END)",
     [W_INS_AUDIT] = "INSERT INTO audit (id, at, event, txid, client,"
 		    " client_cert, peer, message_id, outcome, detail,"
 		    " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
@@ -328,7 +374,11 @@ enum job_kind {
 	JOB_ADDR_DEACT,
 	JOB_IN_ACCEPT,
 	JOB_IN_CLAIM,
-	JOB_IN_RESULT
+	JOB_IN_RESULT,
+	JOB_TR_SET,
+	JOB_NOTICE_TRACKED,
+	JOB_EHR_CLAIM,
+	JOB_EHR_RESULT
 };
 
 /* Arguments and results of the queue jobs. */
@@ -360,6 +410,12 @@ struct qargs {
 	size_t ninres;
 	const struct gw_store_notice *notes;
 	size_t nnotes;
+	const struct gw_store_trackset *tset; /* tracking */
+	const char *outcome;                  /* notice tracked */
+	const char *ehr_state;                /* ehr result */
+	const char *detail;
+	struct gw_store_trackrow *trows; /* ehr claim: out */
+	size_t ntrows;
 };
 
 struct job {
@@ -387,6 +443,8 @@ struct sqlite_be {
 	struct gw_sqladdr *ra; /* and on rdb (under rlock) */
 	struct gw_sqlin *wi;   /* inbound leg statements on wdb */
 	struct gw_sqlin *ri;   /* and on rdb (under rlock) */
+	struct gw_sqltr *wt;   /* delivery tracking statements on wdb */
+	struct gw_sqltr *rt;   /* and on rdb (under rlock) */
 	struct gw_sqlckpt *ckpt;
 	sqlite3_stmt *w[W_NSTMT];
 	sqlite3_stmt *r[R_NSTMT];
@@ -405,6 +463,7 @@ struct sqlite_be {
 	/* Writer-thread state. */
 	long long audit_id;
 	char audit_hash[65];
+	long long batch_s; /* the batch's time in Unix seconds */
 };
 
 /* --- audit hash ----------------------------------------------------- */
@@ -571,14 +630,22 @@ run_accept(struct sqlite_be *be, struct job *j, const char *now)
 			goto out;
 	}
 	for (size_t i = 0; i < s->nrecipients; i++) {
+		const char *why =
+		    s->rcpt_failed != NULL ? s->rcpt_failed[i] : NULL;
+
 		st = be->w[W_INS_RCPT];
 		gw_sql_bind_str(st, 1, j->txid);
 		gw_sql_bind_str(st, 2, s->recipients[i]);
 		gw_sql_bind_str(st, 3, now);
-		gw_sql_bind_str(
-		    st, 4, s->rcpt_failed != NULL ? s->rcpt_failed[i] : NULL);
+		gw_sql_bind_str(st, 4, why);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)be->batch_s);
 		rc = gw_sql_exec(be->wdb, st, "insert recipient", &j->err);
 		if (rc < 0)
+			goto out;
+		if (why != NULL && sqlite3_changes(be->wdb) == 1 &&
+		    (rc = gw_sqltr_event(be->wt, j->txid, s->recipients[i],
+					 be->batch_s, "refused at submission",
+					 why, &j->err)) < 0)
 			goto out;
 	}
 	if (s->audit != NULL) {
@@ -669,8 +736,9 @@ run_queue(struct sqlite_be *be, struct job *j)
 		if ((rc = gw_spool_file_adopt(q->msgs[i].file, &j->err)) == 0)
 			j->nadopted++;
 	if (rc == 0)
-		rc = gw_sqlq_queue(be->wq, q->txid, q->msgs, q->nmsgs, q->fails,
-				   q->nfails, q->now, q->lifetime_s, &j->err);
+		rc = gw_sqlq_queue(be->wq, be->wt, q->txid, q->msgs, q->nmsgs,
+				   q->fails, q->nfails, q->now, q->lifetime_s,
+				   &j->err);
 	if (rc != 0)
 		undo_files(j);
 	return rc;
@@ -735,8 +803,9 @@ run_other(struct sqlite_be *be, struct job *j, const char *now)
 				     q->lease_s, q->max, &q->jobs, &q->njobs,
 				     &j->err);
 	case JOB_RESULT:
-		return gw_sqlq_result(be->wq, q->job, q->res, q->nres,
-				      q->next_at, q->error, &j->err);
+		return gw_sqlq_result(be->wq, be->wt, q->job, q->res, q->nres,
+				      q->next_at, q->error, be->batch_s,
+				      &j->err);
 	case JOB_RESET: {
 		int rc = gw_sqlq_reset(be->wq, q->now, &j->err);
 
@@ -754,6 +823,18 @@ run_other(struct sqlite_be *be, struct job *j, const char *now)
 				      &q->ninjobs, &j->err);
 	case JOB_IN_RESULT:
 		return run_in_result(be, j, now);
+	case JOB_TR_SET:
+		return gw_sqltr_set(be->wt, q->tset, q->now, now, &j->err);
+	case JOB_NOTICE_TRACKED:
+		return gw_sqltr_notice_tracked(be->wt, q->txid, q->outcome,
+					       &j->err);
+	case JOB_EHR_CLAIM:
+		return gw_sqltr_ehr_claim(be->wt, q->now, q->lease_s, q->max,
+					  &q->trows, &q->ntrows, &j->err);
+	case JOB_EHR_RESULT:
+		return gw_sqltr_ehr_result(be->wt, q->txid, q->address,
+					   q->ehr_state, q->next_at, q->detail,
+					   be->batch_s, &j->err);
 	}
 	return gw_err_set(&j->err, GW_ERROR, "5.3.0", "store: bad job");
 }
@@ -829,6 +910,7 @@ run_batch(struct sqlite_be *be, struct job **jobs, size_t n)
 
 	gw_err_clear(&err);
 	gw_sql_stamp(now);
+	be->batch_s = (long long)time(NULL);
 	if ((rc = gw_sql_exec(be->wdb, be->w[W_BEGIN], "begin", &err)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
@@ -1152,6 +1234,61 @@ sqlite_in_result(void *arg, const struct gw_store_injob *job,
 	return submit(arg, &j, err);
 }
 
+/* --- delivery tracking --------------------------------------------- */
+
+static int
+sqlite_tr_set(void *arg, const struct gw_store_trackset *t, long long now,
+	      struct gw_err *err)
+{
+	struct qargs q = {.tset = t, .now = now};
+	struct job j = {.kind = JOB_TR_SET, .q = &q};
+
+	return submit(arg, &j, err);
+}
+
+static int
+sqlite_notice_tracked(void *arg, const char *notice_txid, const char *outcome,
+		      struct gw_err *err)
+{
+	struct qargs q = {.txid = notice_txid, .outcome = outcome};
+	struct job j = {.kind = JOB_NOTICE_TRACKED, .q = &q};
+
+	return submit(arg, &j, err);
+}
+
+static int
+sqlite_ehr_claim(void *arg, long long now, long lease_s, size_t max,
+		 struct gw_store_trackrow **rows, size_t *n, struct gw_err *err)
+{
+	struct qargs q = {.now = now, .lease_s = lease_s, .max = max};
+	struct job j = {.kind = JOB_EHR_CLAIM, .q = &q};
+	int rc = submit(arg, &j, err);
+
+	if (rc < 0) {
+		/* Claimed in a batch that was rolled back: not ours. */
+		gw_store_trackrows_free(q.trows, q.ntrows);
+		return rc;
+	}
+	*rows = q.trows;
+	*n = q.ntrows;
+	return 0;
+}
+
+static int
+sqlite_ehr_result(void *arg, const char *txid, const char *address,
+		  const char *ehr_state, long long next_at, const char *detail,
+		  struct gw_err *err)
+{
+	struct qargs q = {.txid = txid,
+			  .address = address,
+			  .ehr_state = ehr_state,
+			  .next_at = next_at,
+			  .detail = detail};
+	struct job j = {.kind = JOB_EHR_RESULT, .q = &q};
+
+	return submit(arg, &j, err);
+}
+
 /* --- readers -------------------------------------------------------- */
 
 static char *
@@ -1399,6 +1536,78 @@ sqlite_in_list(void *arg, size_t max, struct gw_store_injob **jobs, size_t *n,
 	if (rc == 0)
 		rc = gw_sqlin_list(be->ri, gw_spool_dir(be->sp), max, jobs, n,
 				   err);
+	read_end(be, began);
+	return rc;
+}
+
+static int
+sqlite_tr_find(void *arg, const char *message_id, const char *address,
+	       struct gw_store_trackrow **out, struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc = read_begin(be, err);
+	bool began = rc == 0;
+
+	if (rc == 0)
+		rc = gw_sqltr_find(be->rt, message_id, address, out, err);
+	read_end(be, began);
+	return rc;
+}
+
+static int
+sqlite_tr_list(void *arg, const char *txid, struct gw_store_trackrow **rows,
+	       size_t *n, struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc = read_begin(be, err);
+	bool began = rc == 0;
+
+	if (rc == 0)
+		rc = gw_sqltr_list(be->rt, txid, rows, n, err);
+	read_end(be, began);
+	return rc;
+}
+
+static int
+sqlite_tr_history(void *arg, const char *txid, const char *address,
+		  struct gw_store_event **ev, size_t *n, struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc = read_begin(be, err);
+	bool began = rc == 0;
+
+	if (rc == 0)
+		rc = gw_sqltr_history(be->rt, txid, address, ev, n, err);
+	read_end(be, began);
+	return rc;
+}
+
+static int
+sqlite_tr_overdue(void *arg, long long sent_before, size_t max,
+		  struct gw_store_trackrow **rows, size_t *n,
+		  struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc = read_begin(be, err);
+	bool began = rc == 0;
+
+	if (rc == 0)
+		rc = gw_sqltr_overdue(be->rt, sent_before, max, rows, n, err);
+	read_end(be, began);
+	return rc;
+}
+
+static int
+sqlite_notices_untracked(void *arg, size_t max, struct gw_store_injob **rows,
+			 size_t *n, struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc = read_begin(be, err);
+	bool began = rc == 0;
+
+	if (rc == 0)
+		rc = gw_sqltr_notices(be->rt, be->ri, gw_spool_dir(be->sp), max,
+				      rows, n, err);
 	read_end(be, began);
 	return rc;
 }
@@ -1743,6 +1952,8 @@ sqlite_close(void *arg)
 	gw_sqladdr_free(be->ra);
 	gw_sqlin_free(be->wi);
 	gw_sqlin_free(be->ri);
+	gw_sqltr_free(be->wt);
+	gw_sqltr_free(be->rt);
 	for (int i = 0; i < W_NSTMT; i++)
 		sqlite3_finalize(be->w[i]);
 	for (int i = 0; i < R_NSTMT; i++)
@@ -1805,6 +2016,8 @@ sqlite_open(const char *path, struct gw_spool *sp,
 	    (rc = gw_sqladdr_new(be->rdb, &be->ra, err)) < 0 ||
 	    (rc = gw_sqlin_new(be->wdb, &be->wi, err)) < 0 ||
 	    (rc = gw_sqlin_new(be->rdb, &be->ri, err)) < 0 ||
+	    (rc = gw_sqltr_new(be->wdb, &be->wt, err)) < 0 ||
+	    (rc = gw_sqltr_new(be->rdb, &be->rt, err)) < 0 ||
 	    (!opts->no_sweep && (rc = sweep(be, sp, &removed, err)) < 0) ||
 	    (rc = open_conn(path, busy, &be->cdb, err)) < 0 ||
 	    (rc = gw_sqlckpt_start(be->wdb, be->cdb, &be->ckpt, err)) < 0)
@@ -1853,4 +2066,13 @@ const struct gw_store_ops gw_store_sqlite_ops = {
     .in_get = sqlite_in_get,
     .in_list = sqlite_in_list,
     .in_result = sqlite_in_result,
+    .tr_find = sqlite_tr_find,
+    .tr_list = sqlite_tr_list,
+    .tr_set = sqlite_tr_set,
+    .tr_history = sqlite_tr_history,
+    .tr_overdue = sqlite_tr_overdue,
+    .notices_untracked = sqlite_notices_untracked,
+    .notice_tracked = sqlite_notice_tracked,
+    .ehr_claim = sqlite_ehr_claim,
+    .ehr_result = sqlite_ehr_result,
 };

@@ -36,12 +36,6 @@
 #include "mem.h"
 #include "store_sqlite_util.h"
 
-/* The columns of a struct gw_store_injob, in read_row() order. */
-#define IN_COLS                                                                \
-	"txid, kind, state, session, peer, mail_from, sender, message_id,"     \
-	" subject, wants_final, processed_sent, path, size, attempts,"         \
-	" received_at, expires_at, last_error"
-
 enum {
 	I_INS_MSG,
 	I_INS_RCPT,
@@ -71,7 +65,7 @@ static const char *const isql[I_NSTMT] = {
     [I_INS_RCPT] = "INSERT INTO inbound_rcpts (txid, address, updated_at)"
 		   " VALUES (?1, ?2, ?3)"
 		   " ON CONFLICT (txid, address) DO NOTHING",
-    [I_DUE] = "SELECT " IN_COLS " FROM inbound"
+    [I_DUE] = "SELECT " GW_SQLIN_COLS " FROM inbound"
 	      " WHERE state = 'accepted' AND next_at <= ?1"
 	      " ORDER BY next_at, rowid LIMIT ?2",
     [I_CLAIM] = "UPDATE inbound SET claimed = 1, attempts = attempts + 1,"
@@ -99,8 +93,8 @@ static const char *const isql[I_NSTMT] = {
 		" last_error = ?3 WHERE txid = ?1 AND state = 'accepted'",
     [I_RESET] = "UPDATE inbound SET claimed = 0, next_at = ?1"
 		" WHERE claimed = 1 AND state = 'accepted'",
-    [I_GET] = "SELECT " IN_COLS " FROM inbound WHERE txid = ?1",
-    [I_LIST] = "SELECT " IN_COLS " FROM inbound ORDER BY rowid DESC"
+    [I_GET] = "SELECT " GW_SQLIN_COLS " FROM inbound WHERE txid = ?1",
+    [I_LIST] = "SELECT " GW_SQLIN_COLS " FROM inbound ORDER BY rowid DESC"
 	       " LIMIT ?1",
 };
 
@@ -279,6 +273,16 @@ static long long
 limit(size_t max)
 {
 	return max > (size_t)INT_MAX ? INT_MAX : (long long)max;
+}
+
+int
+gw_sqlin_read(struct gw_sqlin *in, sqlite3_stmt *st, const char *spool_dir,
+	      size_t max, struct gw_store_injob **jobs, size_t *n,
+	      struct gw_err *err)
+{
+	*jobs = NULL;
+	*n = 0;
+	return read_jobs(in, st, spool_dir, max, jobs, n, err);
 }
 
 int

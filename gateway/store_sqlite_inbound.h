@@ -46,6 +46,21 @@ int gw_sqlin_result(struct gw_sqlin *in, const struct gw_store_injob *job,
 		    struct gw_err *err);
 /* Claimed "accepted" messages are due at now. */
 int gw_sqlin_reset(struct gw_sqlin *in, long long now, struct gw_err *err);
+/*
+ * The columns of a struct gw_store_injob, for another module's
+ * "SELECT " GW_SQLIN_COLS " FROM inbound ..." on the same connection.
+ */
+#define GW_SQLIN_COLS                                                          \
+	"txid, kind, state, session, peer, mail_from, sender, message_id,"     \
+	" subject, wants_final, processed_sent, path, size, attempts,"         \
+	" received_at, expires_at, last_error"
+/*
+ * Step st (a bound SELECT of GW_SQLIN_COLS on in's connection) and read
+ * up to max messages with their recipients, as get and list do.
+ */
+int gw_sqlin_read(struct gw_sqlin *in, sqlite3_stmt *st, const char *spool_dir,
+		  size_t max, struct gw_store_injob **jobs, size_t *n,
+		  struct gw_err *err);
 int gw_sqlin_get(struct gw_sqlin *in, const char *spool_dir, const char *txid,
 		 struct gw_store_injob **out, struct gw_err *err);
 int gw_sqlin_list(struct gw_sqlin *in, const char *spool_dir, size_t max,

@@ -15,6 +15,12 @@
  *	rcpt_reason) instead of in recipients. Claims and results treat
  *	both kinds alike; a notification job's txid is its inbound txid.
  *
+ *	Since schema version 6 the queue keeps the delivery tracking's
+ *	data of a submission's recipients (store_sqlite_track.c): each job
+ *	says whether its message asked for final delivery; a recipient
+ *	that is sent gets sent_at, one that fails is final and owes its
+ *	EHR a disposition; every change is a history row.
+ *
  *	A claim sets claimed = 1 and moves next_at to now + lease, so a
  *	crashed process's jobs wait at most one lease, and
  *	gw_sqlq_reset() makes them due at once when dxgw starts again.
@@ -30,6 +36,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "store_sqlite_track.h"
 #include "store_sqlite_util.h"
 
 enum {
@@ -58,13 +65,16 @@ static const char *const qsql[Q_N] = {
 		  " ORDER BY rowid LIMIT ?1",
     [Q_RECENT] = "SELECT txid FROM submissions ORDER BY rowid DESC LIMIT ?1",
     [Q_INS_JOB] = "INSERT INTO outbound (txid, domain, message_id,"
-		  " mail_from, path, size, created_at, next_at, expires_at)"
-		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+		  " mail_from, path, size, created_at, next_at, expires_at,"
+		  " final_delivery) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7,"
+		  " ?8, ?9)",
     [Q_RCPT_JOB] = "UPDATE recipients SET job = ?1, updated_at = ?2"
 		   " WHERE txid = ?3 AND address = ?4 AND state = 'queued'",
+    /* Final at once, and the EHR is owed word of it (schema 6). */
     [Q_RCPT_FAIL] = "UPDATE recipients SET state = 'failed', reason = ?1,"
-		    " updated_at = ?2 WHERE txid = ?3 AND address = ?4 AND"
-		    " state = 'queued'",
+		    " updated_at = ?2, final = 1, final_at = ?5,"
+		    " ehr_state = 'owed', ehr_next_at = ?5"
+		    " WHERE txid = ?3 AND address = ?4 AND state = 'queued'",
     [Q_SUB_QUEUED] = "UPDATE submissions SET state = 'queued'"
 		     " WHERE txid = ?1 AND state = 'accepted'",
     [Q_DUE] = "SELECT id, coalesce(txid, inbound), domain, message_id,"
@@ -76,10 +86,22 @@ static const char *const qsql[Q_N] = {
 		" next_at = ?2 WHERE id = ?1",
     [Q_JOB_RCPTS] = "SELECT address FROM recipients WHERE job = ?1 AND"
 		    " state = 'queued' ORDER BY rowid",
-    [Q_KIND] = "SELECT inbound IS NOT NULL FROM outbound WHERE id = ?1",
+    [Q_KIND] = "SELECT inbound IS NOT NULL, txid FROM outbound WHERE id = ?1",
+    /*
+     * Sent: sent_at; failed: final, and the EHR is owed word of it
+     * (schema 6). The right-hand sides all see the row as it was.
+     */
     [Q_RCPT_SET] = "UPDATE recipients SET state = ?1, reason = ?2,"
-		   " updated_at = ?3 WHERE job = ?4 AND address = ?5 AND"
-		   " state = 'queued'",
+		   " updated_at = ?3,"
+		   " sent_at = CASE WHEN ?1 = 'sent' THEN ?6 ELSE sent_at END,"
+		   " final = CASE WHEN ?1 = 'failed' THEN 1 ELSE final END,"
+		   " final_at = CASE WHEN ?1 = 'failed' THEN ?6"
+		   " ELSE final_at END,"
+		   " ehr_state = CASE WHEN ?1 = 'failed' THEN 'owed'"
+		   " ELSE ehr_state END,"
+		   " ehr_next_at = CASE WHEN ?1 = 'failed' THEN ?6"
+		   " ELSE ehr_next_at END"
+		   " WHERE job = ?4 AND address = ?5 AND state = 'queued'",
     [Q_NOTE_SET] = "UPDATE outbound SET rcpt_state = ?1, rcpt_reason = ?2"
 		   " WHERE id = ?3 AND rcpt = ?4 AND rcpt_state = 'queued'",
     [Q_LEFT] = "SELECT count(*) FROM recipients WHERE job = ?1 AND"
@@ -196,7 +218,7 @@ gw_sqlq_convert(struct gw_sqlq *q, const char *txid, struct gw_err *err)
 }
 
 int
-gw_sqlq_queue(struct gw_sqlq *q, const char *txid,
+gw_sqlq_queue(struct gw_sqlq *q, struct gw_sqltr *tr, const char *txid,
 	      const struct gw_store_outmsg *msgs, size_t nmsgs,
 	      const struct gw_store_rcpt_fail *fails, size_t nfails,
 	      long long now, long lifetime_s, struct gw_err *err)
@@ -219,6 +241,7 @@ gw_sqlq_queue(struct gw_sqlq *q, const char *txid,
 		bind_ll(st, 6, (long long)gw_spool_file_size(m->file));
 		bind_ll(st, 7, now);
 		bind_ll(st, 8, now + lifetime_s);
+		sqlite3_bind_int(st, 9, m->final_delivery ? 1 : 0);
 		if ((rc = gw_sql_exec(q->db, st, "insert job", err)) < 0)
 			goto out;
 		id = (long long)sqlite3_last_insert_rowid(q->db);
@@ -246,7 +269,12 @@ gw_sqlq_queue(struct gw_sqlq *q, const char *txid,
 		gw_sql_bind_str(st, 2, stamp);
 		gw_sql_bind_str(st, 3, txid);
 		gw_sql_bind_str(st, 4, fails[i].address);
+		bind_ll(st, 5, now);
 		if ((rc = gw_sql_exec(q->db, st, "recipient failed", err)) < 0)
+			goto out;
+		if (sqlite3_changes(q->db) == 1 &&
+		    (rc = gw_sqltr_event(tr, txid, fails[i].address, now,
+					 "failed", fails[i].reason, err)) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -345,19 +373,26 @@ out:
 }
 
 int
-gw_sqlq_result(struct gw_sqlq *q, const struct gw_store_job *job,
+gw_sqlq_result(struct gw_sqlq *q, struct gw_sqltr *tr,
+	       const struct gw_store_job *job,
 	       const struct gw_store_rcpt_result *res, size_t n,
-	       long long next_at, const char *error, struct gw_err *err)
+	       long long next_at, const char *error, long long at,
+	       struct gw_err *err)
 {
 	static const char *const states[] = {
 	    [GW_RCPT_SENT] = "sent",
 	    [GW_RCPT_DEFERRED] = "queued",
 	    [GW_RCPT_FAILED] = "failed",
 	};
+	static const char *const events[] = {
+	    [GW_RCPT_SENT] = "sent",
+	    [GW_RCPT_DEFERRED] = "deferred",
+	    [GW_RCPT_FAILED] = "failed",
+	};
 	sqlite3_stmt *st;
 	long long left = 0;
 	bool notice = false;
-	char now[32];
+	char now[32], *txid = NULL;
 	int src;
 	int rc = -1;
 
@@ -365,8 +400,10 @@ gw_sqlq_result(struct gw_sqlq *q, const struct gw_store_job *job,
 	st = q->st[Q_KIND];
 	bind_ll(st, 1, job->id);
 	src = sqlite3_step(st);
-	if (src == SQLITE_ROW)
+	if (src == SQLITE_ROW) {
 		notice = sqlite3_column_int(st, 0) != 0;
+		txid = gw_sql_col_dup(st, 1);
+	}
 	gw_sql_done(st);
 	if (src != SQLITE_ROW && src != SQLITE_DONE) {
 		rc = gw_sql_err(err, q->db, src, "job kind");
@@ -387,8 +424,15 @@ gw_sqlq_result(struct gw_sqlq *q, const struct gw_store_job *job,
 			gw_sql_bind_str(st, 3, now);
 			bind_ll(st, 4, job->id);
 			gw_sql_bind_str(st, 5, res[i].address);
+			bind_ll(st, 6, at);
 		}
 		if ((rc = gw_sql_exec(q->db, st, "recipient result", err)) < 0)
+			goto out;
+		/* A submission's recipient that changed: its history. */
+		if (!notice && txid != NULL && sqlite3_changes(q->db) == 1 &&
+		    (rc = gw_sqltr_event(tr, txid, res[i].address, at,
+					 events[res[i].outcome], res[i].reason,
+					 err)) < 0)
 			goto out;
 	}
 	st = q->st[notice ? Q_NOTE_LEFT : Q_LEFT];
@@ -411,6 +455,7 @@ gw_sqlq_result(struct gw_sqlq *q, const struct gw_store_job *job,
 	}
 	rc = gw_sql_exec(q->db, st, "job state", err);
 out:
+	free(txid);
 	return rc;
 }
 

@@ -18,6 +18,7 @@
 
 #include "itest.h"
 #include "smtpsink.h"
+#include "store.h"
 #include "xdm.h"
 
 #define CCD "ccda/hl7-ccda-2.1/C-CDA_R2-1_CCD.xml"
@@ -112,6 +113,48 @@ extract_zip(const char *content_path, const char *zip)
 	return gw_run(cmd, NULL) == 0;
 }
 
+/*
+ * The newest submission's recipients as the delivery tracking sees them,
+ * read beside the running daemon (no sweep), once want is sent.
+ */
+static bool
+tracked(const struct gw_daemon *d, const char *want,
+	struct gw_store_trackrow **rows, size_t *n)
+{
+	struct gw_store_opts o = {.no_sweep = true};
+	char spec[400], spool[300];
+
+	snprintf(spec, sizeof(spec), "sqlite:%s", d->db);
+	snprintf(spool, sizeof(spool), "%s/spool", d->dir);
+	for (int i = 0; i < 100; i++) {
+		struct gw_store *st = NULL;
+		char **txids = NULL;
+		size_t nt = 0;
+		struct gw_err e;
+		bool done = false;
+
+		*rows = NULL;
+		*n = 0;
+		if (gw_store_open_opts(spec, spool, &o, &st, &e) == 0 &&
+		    gw_store_submission_recent(st, 1, &txids, &nt, &e) == 0 &&
+		    nt == 1 &&
+		    gw_store_track_list(st, txids[0], rows, n, &e) == 0)
+			for (size_t k = 0; k < *n; k++)
+				if (strcmp((*rows)[k].address, want) == 0)
+					done = strcmp((*rows)[k].state,
+						      "sent") == 0;
+		gw_store_txids_free(txids, nt);
+		gw_store_close(st);
+		if (done)
+			return true;
+		gw_store_trackrows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		usleep(100000);
+	}
+	return false;
+}
+
 GW_TEST(outbound_end_to_end_with_openssl_and_xdm_check)
 {
 	struct gw_sink_script sc = {.greet = 220,
@@ -122,9 +165,11 @@ GW_TEST(outbound_end_to_end_with_openssl_and_xdm_check)
 				    .dot = 250};
 	const struct gw_sink_conn *c;
 	struct gw_xdm_report rep;
+	struct gw_store_trackrow *rows = NULL;
 	struct gw_daemon d;
 	struct gw_sink *s;
 	struct gw_err e;
+	size_t nrows = 0;
 	char extra[128], eml[600], signd[600], content[600], zip[600];
 	char cmd[8192];
 	char *out = NULL;
@@ -187,6 +232,23 @@ GW_TEST(outbound_end_to_end_with_openssl_and_xdm_check)
 	REQUIRE(extract_zip(content, zip));
 	CHECK_INT(gw_xdm_check(zip, NULL, &rep, &e), 0);
 	CHECK_INT(rep.ndocs, 1);
+
+	/*
+	 * The tracking: sent in a message that asked for final delivery,
+	 * the refused one final without a disposition owed.
+	 */
+	REQUIRE(tracked(&d, "doc@direct-b.example", &rows, &nrows));
+	REQUIRE(nrows == 2);
+	CHECK_STR(rows[0].address, "doc@direct-b.example");
+	CHECK(rows[0].final_delivery && !rows[0].final);
+	CHECK(rows[0].sent_at > 0);
+	CHECK(rows[0].message_id != NULL && rows[0].message_id[0] == '<');
+	CHECK(rows[0].message_id != NULL &&
+	      gw_str_has(c->data, rows[0].message_id));
+	CHECK_STR(rows[1].address, "nobody@direct-c.example");
+	CHECK_STR(rows[1].state, "failed");
+	CHECK(rows[1].final && rows[1].ehr_state == NULL);
+	gw_store_trackrows_free(rows, nrows);
 	gw_daemon_stop(&d);
 	gw_sink_stop(s);
 }
