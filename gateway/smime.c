@@ -224,8 +224,8 @@ gw_smime_cert_fingerprint(const struct gw_smime_cert *c,
 	hex(md, n, out);
 }
 
-static void
-name_line(const X509_NAME *n, char *out, size_t len)
+void
+gw_smime_name_line(const X509_NAME *n, char *out, size_t len)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p = NULL;
@@ -297,9 +297,9 @@ gw_smime_cert_info(const struct gw_smime_cert *c,
 	EVP_PKEY *pk = X509_get0_pubkey(c->x);
 
 	memset(out, 0, sizeof(*out));
-	name_line(X509_get_subject_name(c->x), out->subject,
+	gw_smime_name_line(X509_get_subject_name(c->x), out->subject,
 		  sizeof(out->subject));
-	name_line(X509_get_issuer_name(c->x), out->issuer, sizeof(out->issuer));
+	gw_smime_name_line(X509_get_issuer_name(c->x), out->issuer, sizeof(out->issuer));
 	if (pk != NULL && EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA)
 		out->rsa_bits = EVP_PKEY_get_bits(pk);
 	out->not_before = asn1_time(X509_get0_notBefore(c->x));

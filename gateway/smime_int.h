@@ -16,6 +16,7 @@ struct gw_smime_cert;
 struct x509_st;
 struct evp_pkey_st;
 struct stack_st_X509;
+struct X509_name_st;
 
 /*
  * A new handle (one reference) that takes ownership of x, of key and of
@@ -29,6 +30,8 @@ struct gw_smime_cert *gw_smime_cert_wrap(struct x509_st *x,
 struct x509_st *gw_smime_cert_x509(const struct gw_smime_cert *c);
 struct evp_pkey_st *gw_smime_cert_pkey(const struct gw_smime_cert *c);
 struct stack_st_X509 *gw_smime_cert_chain(const struct gw_smime_cert *c);
+/* A distinguished name as one RFC 2253 line (UTF-8 kept), into out. */
+void gw_smime_name_line(const struct X509_name_st *n, char *out, size_t len);
 
 struct gw_err;
 /*

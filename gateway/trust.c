@@ -191,10 +191,31 @@ domain_norm(const char *in, char *out, size_t len)
 	return gw_addr_domain_ok(out);
 }
 
-/* Path building from c to an anchor in store at now. */
+/* The subjects of dom's anchors, "; "-separated, for a reason text. */
+static void
+anchor_names(const struct gw_trust *t, const char *dom, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < t->na && o + 1 < len; i++) {
+		int w;
+
+		if (strcmp(t->a[i].domain, dom) != 0)
+			continue;
+		w = snprintf(out + o, len - o, "%s%s", o ? "; " : "",
+			     t->a[i].info.subject);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
+/* Path building from c to an anchor of dom (in store) at now. */
 static int
-verify_path(X509_STORE *store, const struct gw_smime_cert *c,
-	    enum gw_smime_use use, time_t now, struct gw_err *err)
+verify_path(const struct gw_trust *t, const char *dom, X509_STORE *store,
+	    const struct gw_smime_cert *c, enum gw_smime_use use, time_t now,
+	    struct gw_err *err)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	X509_VERIFY_PARAM *param;
@@ -219,11 +240,25 @@ verify_path(X509_STORE *store, const struct gw_smime_cert *c,
 		goto out;
 	}
 	e = X509_STORE_CTX_get_error(ctx);
-	gw_err_set(err, rc, "5.7.0", "trust: %s (depth %d)",
-		   e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
-		       ? "not issued under any of the domain's anchors"
-		       : X509_verify_cert_error_string(e),
-		   X509_STORE_CTX_get_error_depth(ctx));
+	if (e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+	    e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) {
+		/* Say who issued it and whom we would have trusted. */
+		X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+		char issuer[256] = "?", anchors[512];
+
+		if (cur != NULL)
+			gw_smime_name_line(X509_get_issuer_name(cur), issuer,
+					   sizeof(issuer));
+		anchor_names(t, dom, anchors, sizeof(anchors));
+		gw_err_set(err, rc, "5.7.0",
+			   "trust: issued by %s, which is not an anchor of %s "
+			   "(expected: %s)",
+			   issuer, dom, anchors[0] ? anchors : "none");
+	} else {
+		gw_err_set(err, rc, "5.7.0", "trust: %s (depth %d)",
+			   X509_verify_cert_error_string(e),
+			   X509_STORE_CTX_get_error_depth(ctx));
+	}
 out:
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();
@@ -246,7 +281,8 @@ gw_trust_check(struct gw_trust *t, const char *local_domain,
 		return rc;
 	for (size_t i = 0; i < t->nd; i++)
 		if (strcmp(t->d[i].name, dom) == 0)
-			return verify_path(t->d[i].store, c, use, now, err);
+			return verify_path(t, dom, t->d[i].store, c, use, now,
+					   err);
 	return gw_err_set(err, GW_ETRUST, "5.7.0",
 			  "trust: no trust anchors for local domain %s", dom);
 }

@@ -323,8 +323,9 @@ GW_TEST(agent_refuses_untrusted_signers)
 	/* Unknown signer: issued under an anchor nobody trusts. */
 	refused(&v, "stranger", &stranger, doc, 1, "5.7.5",
 		"signer not trusted by direct-b.example for "
-		"ehr@direct-a.example: trust: not issued under any of the "
-		"domain's anchors");
+		"ehr@direct-a.example: trust: issued by CN=Stranger "
+		"anchor,O=dxgw test, which is not an anchor of "
+		"direct-b.example");
 	refused(&v, "expired", &expired, doc, 1, "5.7.5",
 		"for ehr@direct-a.example: smime: expired");
 	/* Bound to another address of the sender's domain. */
@@ -332,7 +333,8 @@ GW_TEST(agent_refuses_untrusted_signers)
 		"not bound to ehr@direct-a.example nor to direct-a.example");
 	/* A good signer, but B's domain trusts only its own anchor. */
 	refused(&b, "anchor", &good, doc, 1, "5.7.5",
-		"trust: not issued under any of the domain's anchors");
+		"which is not an anchor of direct-b.example (expected: "
+		"CN=Direct B anchor,O=dxgw test)");
 	env_close(&v);
 	env_close(&b);
 }

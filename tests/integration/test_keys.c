@@ -314,9 +314,11 @@ GW_TEST(keys_trust_decisions)
 	CHECK_STR(
 	    decide(t, "Direct-A.Example", "dom-b", "direct-b.example", ENC, &e),
 	    "ok");
+	/* The reason names the issuer and the anchors expected. */
 	CHECK_STR(decide(t, "only-a.example", "doc-b", doc, ENC, &e),
-		  "trust: not issued under any of the domain's anchors "
-		  "(depth 0)");
+		  "trust: issued by CN=Direct B anchor,O=dxgw test, which is "
+		  "not an anchor of only-a.example (expected: CN=Direct A "
+		  "anchor,O=dxgw test)");
 	CHECK_STR(decide(t, "nowhere.example", "doc-b", doc, ENC, &e),
 		  "trust: no trust anchors for local domain nowhere.example");
 	CHECK_STR(decide(t, "direct-a.example", "expired-b", doc, ENC, &e),
@@ -332,8 +334,9 @@ GW_TEST(keys_trust_decisions)
 			 GW_SMIME_USE_SIGN, &e),
 		  "ok");
 	CHECK_STR(decide(t, "direct-a.example", "stranger", doc, ENC, &e),
-		  "trust: not issued under any of the domain's anchors "
-		  "(depth 0)");
+		  "trust: issued by CN=Stranger anchor,O=dxgw test, which is "
+		  "not an anchor of direct-a.example (expected: CN=Direct B "
+		  "anchor,O=dxgw test)");
 	/* Bound to another address. */
 	CHECK_STR(decide(t, "direct-a.example", "doc-b",
 			 "nurse@direct-b.example", ENC, &e),
