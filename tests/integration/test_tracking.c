@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hisp.h"
+#include "xdrtest.h"
 
 #define WSA_ID "urn:uuid:6c1f3c3e-4a4b-4d8e-9f00-5e1d2c3b4a59"
 
@@ -258,6 +259,74 @@ GW_TEST(track_receiving_ehr_refuses_failure_reported_once)
 	REQUIRE(gw_hisp_track_rows(&a.d, &rows, &n) == 0);
 	CHECK(n == 1 && strcmp(rows[0].state, "failed") == 0 && rows[0].final);
 	gw_store_trackrows_free(rows, n);
+	CHECK_INT(gw_daemon_stop(&a.d), 0);
+	CHECK_INT(gw_daemon_stop(&b.d), 0);
+	gw_daemon_stop(&ehr_a);
+	gw_daemon_stop(&ehr_b);
+}
+
+/*
+ * The address block's X-DIRECT-FINAL-DESTINATION-DELIVERY as ETT sends
+ * it: "true" asks for final delivery (dispatched completes it), a
+ * malformed value does not (processed completes it) - either way one
+ * success disposition.
+ */
+static void
+flag_case(const struct gw_hisp *a, const struct gw_daemon *ehr_a,
+	  const char *flag, int nth, const char *want_state)
+{
+	struct gw_store_trackrow *rows = NULL;
+	struct gw_http_resp r;
+	char msgid[64], block[300], *env, *t;
+	size_t n = 0;
+
+	xt_msgid(msgid);
+	env = xt_ett("Xdr_minimal_metadata.xml", a->d.url, msgid);
+	REQUIRE(env != NULL);
+	t = gw_str_replace(env, "sender@direct.dxgw.test",
+			   "ehr@direct-a.example");
+	free(env);
+	env = gw_str_replace(t, "recipient@direct.other.test",
+			     "doc@direct-b.example");
+	free(t);
+	snprintf(block, sizeof(block),
+		 "<direct:X-DIRECT-FINAL-DESTINATION-DELIVERY>%s</direct:X-"
+		 "DIRECT-FINAL-DESTINATION-DELIVERY></direct:addressBlock>",
+		 flag);
+	t = gw_str_replace(env, "</direct:addressBlock>", block);
+	free(env);
+	REQUIRE(t != NULL && xt_post(&a->d, t, NULL, 0, &r));
+	CHECK(r.status == 200 && gw_str_has(r.body, RS_SUCCESS));
+	gw_http_resp_dispose(&r);
+	free(t);
+	CHECK_INT(gw_ehrsink_wait(ehr_a, nth), nth);
+	REQUIRE(gw_hisp_track_rows(&a->d, &rows, &n) == 0);
+	CHECK(n == 1 && strcmp(rows[0].state, want_state) == 0 &&
+	      rows[0].final);
+	if (n == 1 && strcmp(rows[0].state, want_state) != 0)
+		fprintf(stderr, "    flag %s: state %s\n", flag, rows[0].state);
+	gw_store_trackrows_free(rows, n);
+}
+
+GW_TEST(track_final_delivery_flag_valid_and_malformed)
+{
+	struct gw_daemon ehr_a, ehr_b;
+	struct gw_hisp a, b;
+	char *all;
+	int pa = gw_free_port(), pb = gw_free_port();
+
+	REQUIRE(gw_hisp_pki()[0] != '\0');
+	REQUIRE(gw_ehrsink_start(&ehr_a));
+	REQUIRE(gw_ehrsink_start(&ehr_b));
+	REQUIRE(gw_hisp_start(&a, 'a', pa, pb, NULL));
+	REQUIRE(gw_hisp_start(&b, 'b', pb, pa, NULL));
+	REQUIRE(gw_hisp_addr_add(&a, "ehr@direct-a.example", ehr_a.url));
+	REQUIRE(gw_hisp_addr_add(&b, "doc@direct-b.example", ehr_b.url));
+	flag_case(&a, &ehr_a, "true", 1, "dispatched");
+	flag_case(&a, &ehr_a, "maybe", 2, "processed");
+	all = all_dispositions(&ehr_a);
+	CHECK(all != NULL && !gw_str_has(all, ">failure<"));
+	free(all);
 	CHECK_INT(gw_daemon_stop(&a.d), 0);
 	CHECK_INT(gw_daemon_stop(&b.d), 0);
 	gw_daemon_stop(&ehr_a);
