@@ -860,8 +860,8 @@ gw_store_inbound_result(struct gw_store *st, const struct gw_store_injob *job,
 
 /* --- delivery tracking ------------------------------------------------ */
 
-static const char *const track_states[] = {"queued", "sent", "processed",
-					   "dispatched", "failed"};
+static const char *const track_states[] = {"queued",     "sent",   "processed",
+					   "dispatched", "failed", "timed-out"};
 
 /* One of the tracking states (store.h). */
 static int

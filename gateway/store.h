@@ -124,7 +124,8 @@ int gw_store_submission_accept(struct gw_store *st,
 
 struct gw_store_recipient {
 	char *address;
-	char *state;  /* queued, sent, processed, dispatched, failed */
+	char *state;  /* queued, sent, processed, dispatched, failed,
+			 timed-out */
 	char *reason; /* the last word on it, or NULL */
 };
 struct gw_store_docrec {
@@ -498,7 +499,8 @@ int gw_store_inbound_result(struct gw_store *st,
  * Delivery tracking (schema 6): what happens to a submission's recipient
  * after the next hop took the message. States: "queued" -> "sent" (the
  * remote 250; sent_at set by gw_store_job_result) -> "processed" ->
- * "dispatched", or "failed" with the reason; final says no notification
+ * "dispatched", or "failed" with the reason, or "timed-out" (the
+ * tracker's timer: no final MDN in time); final says no notification
  * may change it any more (a message that asked for final delivery is
  * final on dispatched or failed, otherwise on processed or failed; a
  * failure before sending is final at once). Every change and every
@@ -510,7 +512,8 @@ int gw_store_inbound_result(struct gw_store *st,
 struct gw_store_trackrow {
 	char *txid;    /* the submission */
 	char *address; /* the recipient */
-	char *state;   /* queued, sent, processed, dispatched, failed */
+	char *state;   /* queued, sent, processed, dispatched, failed,
+			 timed-out */
 	bool final;
 	char *reason;         /* or NULL */
 	char *message_id;     /* Message-ID of the Direct message, or NULL */

@@ -52,6 +52,13 @@ is(const char *a, const char *b)
 	return a != NULL && strcmp(a, b) == 0;
 }
 
+/* A final state that is not a delivery. */
+static bool
+failure(const char *state)
+{
+	return is(state, "failed") || is(state, "timed-out");
+}
+
 void
 gw_tracker_decide(const char *state, bool is_final, bool final_delivery,
 		  enum gw_track_ev ev, bool ext, struct gw_track_step *out)
@@ -102,7 +109,7 @@ gw_tracker_decide(const char *state, bool is_final, bool final_delivery,
 		if (!before && !is(state, "processed"))
 			return;
 		out->change = true;
-		out->state = "failed";
+		out->state = "timed-out";
 		out->final = true;
 		return;
 	}
@@ -124,7 +131,7 @@ step(struct gw_tracker *tr, const struct gw_store_trackrow *r,
 	t.expect = r->state;
 	t.state = s.change ? s.state : r->state;
 	t.final = s.final;
-	t.reason = s.change && s.final && is(s.state, "failed") ? reason : NULL;
+	t.reason = s.change && s.final && failure(s.state) ? reason : NULL;
 	t.event = s.event;
 	t.detail = detail;
 	t.owe_ehr = s.final;
@@ -228,7 +235,7 @@ overdue(struct gw_tracker *tr, size_t *n, struct gw_err *err)
 static void
 disposition_xml(const struct gw_store_trackrow *r, struct gw_buf *b)
 {
-	bool ok = !is(r->state, "failed");
+	bool ok = !failure(r->state);
 
 	gw_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		       "<direct:messageDisposition "
@@ -372,7 +379,7 @@ dispositions(struct gw_tracker *tr, size_t *n, struct gw_err *err)
 		}
 		gw_log_info(v[i].txid,
 			    "disposition %s for %s to the EHR: %s%s%s",
-			    is(v[i].state, "failed") ? "failure" : "success",
+			    failure(v[i].state) ? "failure" : "success",
 			    v[i].address, st, why[0] ? ": " : "", why);
 		rc = gw_store_ehr_result(tr->st, v[i].txid, v[i].address, st,
 					 next, why[0] ? why : NULL, err);

@@ -127,7 +127,8 @@ GW_TEST(track_dispatched_too_late_is_not_forwarded)
 	sleep(2);
 	CHECK_INT(gw_ehrsink_dirs(&ehr_a, NULL, 0, NULL), 1);
 	REQUIRE(gw_hisp_track_rows(&a.d, &rows, &n) == 0);
-	CHECK(n == 1 && strcmp(rows[0].state, "failed") == 0 && rows[0].final);
+	CHECK(n == 1 && strcmp(rows[0].state, "timed-out") == 0 &&
+	      rows[0].final);
 	gw_store_trackrows_free(rows, n);
 	CHECK_INT(gw_daemon_stop(&a.d), 0);
 	CHECK_INT(gw_daemon_stop(&b.d), 0);

@@ -49,10 +49,10 @@ GW_TEST(tracker_rule_table)
 	    {"processed", false, true, GW_TRACK_FAILED, false, true, "failed",
 	     true},
 	    /* timers */
-	    {"sent", false, false, GW_TRACK_TIMEOUT, false, true, "failed",
+	    {"sent", false, false, GW_TRACK_TIMEOUT, false, true, "timed-out",
 	     true},
-	    {"processed", false, true, GW_TRACK_TIMEOUT, false, true, "failed",
-	     true},
+	    {"processed", false, true, GW_TRACK_TIMEOUT, false, true,
+	     "timed-out", true},
 	    /* final is final: late and duplicate notices change nothing */
 	    {"failed", true, true, GW_TRACK_DISPATCHED, true, false, NULL,
 	     false},
