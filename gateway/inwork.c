@@ -74,7 +74,7 @@ note_later(struct work *w, const char *what, const char *why)
  */
 static int
 mdn_to_sender(struct work *w, const char *rcpt, enum gw_mdn_disposition d,
-	      const char *reason, struct gw_err *err)
+	      const char *reason, bool dsn, struct gw_err *err)
 {
 	const struct gw_store_injob *j = w->j;
 	char ua[300];
@@ -87,6 +87,7 @@ mdn_to_sender(struct work *w, const char *rcpt, enum gw_mdn_disposition d,
 	    .reporting_ua = ua,
 	    .reason = reason,
 	    .date = time(NULL),
+	    .dsn = dsn,
 	};
 	struct gw_store_notice *n;
 	struct gw_buf signable, outer;
@@ -135,11 +136,11 @@ static const char *const disp_name[] = {"processed", "dispatched", "failed",
  */
 static bool
 mdn_or_give_up(struct work *w, const char *rcpt, enum gw_mdn_disposition d,
-	       const char *reason)
+	       const char *reason, bool dsn)
 {
 	struct gw_err e;
 
-	if (mdn_to_sender(w, rcpt, d, reason, &e) == 0)
+	if (mdn_to_sender(w, rcpt, d, reason, dsn, &e) == 0)
 		return true;
 	if (e.code == GW_ETEMP && !w->expired) {
 		note_later(w, disp_name[d], e.msg);
@@ -159,7 +160,7 @@ processed_mdns(struct work *w)
 
 	for (size_t i = 0; i < w->j->nrcpts && all; i++)
 		all = mdn_or_give_up(w, w->j->rcpts[i].address,
-				     GW_MDN_PROCESSED, NULL);
+				     GW_MDN_PROCESSED, NULL, false);
 	if (all) {
 		w->processed = true;
 		return;
@@ -411,11 +412,13 @@ final_mdns(struct work *w)
 		if (o == GW_IN_DELIVERED && !j->wants_final)
 			w->res[i].notified = true; /* processed said it all */
 		else if (o == GW_IN_DELIVERED)
+			w->res[i].notified =
+			    mdn_or_give_up(w, j->rcpts[i].address,
+					   GW_MDN_DISPATCHED, NULL, false);
+		else /* a failed MDN when the sender asked, else a DSN */
 			w->res[i].notified = mdn_or_give_up(
-			    w, j->rcpts[i].address, GW_MDN_DISPATCHED, NULL);
-		else
-			w->res[i].notified = mdn_or_give_up(
-			    w, j->rcpts[i].address, GW_MDN_FAILED, reason);
+			    w, j->rcpts[i].address, GW_MDN_FAILED, reason,
+			    !j->wants_final);
 	}
 }
 

@@ -318,9 +318,11 @@ check_input(const struct gw_mdn *m, char *from, char *to, struct gw_err *err)
 {
 	struct gw_err e;
 
-	if (m->disposition == GW_MDN_OTHER)
+	if (m->disposition == GW_MDN_OTHER ||
+	    (m->dsn && m->disposition != GW_MDN_FAILED))
 		return gw_err_set(err, GW_EPARSE, "5.6.0",
-				  "mdn: only processed, dispatched or failed");
+				  "mdn: only processed, dispatched or failed "
+				  "(a DSN only for failed)");
 	if (m->from == NULL || m->to == NULL ||
 	    gw_addr_normalize(m->from, from, GW_ADDR_MAX, &e) < 0 ||
 	    gw_addr_normalize(m->to, to, GW_ADDR_MAX, &e) < 0)
@@ -334,6 +336,67 @@ check_input(const struct gw_mdn *m, char *from, char *to, struct gw_err *err)
 				  "mdn: bad original Message-ID or "
 				  "Reporting-UA");
 	return 0;
+}
+
+/* 1 to 3 digits at p: how many, else 0. */
+static size_t
+digits(const char *p)
+{
+	size_t n = strspn(p, "0123456789");
+
+	return n <= 3 ? n : 0;
+}
+
+/* RFC 3463 status at the start of reason ("5.1.1 ..."), else 5.0.0. */
+static void
+status_of(const char *reason, char out[16])
+{
+	const char *p = reason;
+	size_t a = 0, b = 0, end;
+
+	if ((p[0] == '4' || p[0] == '5') && p[1] == '.' &&
+	    (a = digits(p + 2)) > 0 && p[2 + a] == '.' &&
+	    (b = digits(p + 3 + a)) > 0) {
+		end = 3 + a + b;
+		if (p[end] == '\0' || p[end] == ' ') {
+			snprintf(out, 16, "%.*s", (int)end, p);
+			return;
+		}
+	}
+	snprintf(out, 16, "5.0.0");
+}
+
+/*
+ * The body of a DSN (RFC 3464) for a failed delivery, as the RI writes
+ * it (SPEC.md 2.5): Reporting-MTA and X-Original-Message-ID per
+ * message, Final-Recipient, Action: failed and Status per recipient.
+ */
+static void
+dsn_body(const struct gw_mdn *m, const char *from, const char *subject,
+	 const char *reason, const char *bnd, struct gw_buf *in)
+{
+	char status[16], host[201];
+	size_t hl = strcspn(m->reporting_ua, ";");
+
+	status_of(reason, status);
+	snprintf(host, sizeof(host), "%.*s", (int)(hl < 200 ? hl : 200),
+		 m->reporting_ua);
+	gw_buf_printf(in,
+		      "Subject: Delivery failed:%s%s\r\nIn-Reply-To: %s\r\n"
+		      "Content-Type: multipart/report;"
+		      " report-type=delivery-status;\r\n"
+		      " boundary=\"%s\"\r\n\r\n"
+		      "--%s\r\nContent-Type: text/plain; charset=us-ascii\r\n"
+		      "\r\nYour message could not be delivered to %s.\r\n"
+		      "--%s\r\nContent-Type: message/delivery-status\r\n\r\n"
+		      "Reporting-MTA: dns; %s\r\n"
+		      "X-Original-Message-ID: %s\r\n\r\n"
+		      "Final-Recipient: rfc822; %s\r\n"
+		      "Action: failed\r\nStatus: %s\r\n",
+		      subject[0] ? " " : "", subject, m->orig_msgid, bnd, bnd,
+		      from, bnd, host, m->orig_msgid, from, status);
+	if (reason[0] != '\0')
+		gw_buf_printf(in, "Diagnostic-Code: X-dxgw; %s\r\n", reason);
 }
 
 int
@@ -376,6 +439,10 @@ gw_mdn_build(const struct gw_mdn *m, struct gw_buf *signable,
 		rc = gw_err_set(err, GW_ELIMIT, "5.3.4", "mdn: too large");
 		goto out;
 	}
+	if (m->dsn) {
+		dsn_body(m, from, subject, reason, bnd, &in);
+		goto close;
+	}
 	gw_buf_printf(&in,
 		      "Subject: %s:%s%s\r\nIn-Reply-To: %s\r\n"
 		      "Content-Type: multipart/report;"
@@ -399,6 +466,7 @@ gw_mdn_build(const struct gw_mdn *m, struct gw_buf *signable,
 		gw_buf_puts(&in, "X-DIRECT-FINAL-DESTINATION-DELIVERY:\r\n");
 	if (m->disposition == GW_MDN_FAILED && reason[0] != '\0')
 		gw_buf_printf(&in, "Failure: %s\r\n", reason);
+close:
 	if (gw_buf_printf(&in, "--%s--\r\n", bnd) < 0 ||
 	    gw_buf_puts(signable, "Content-Type: message/rfc822\r\n\r\n") < 0 ||
 	    gw_buf_append(signable, in.data, in.len) < 0) {

@@ -55,12 +55,18 @@ struct gw_mdn {
 	const char *reporting_ua; /* "host; product" */
 	const char *reason;       /* failed: the Failure: text; else NULL */
 	time_t date;
+	/*
+	 * Failed only: a DSN (RFC 3464, multipart/report;
+	 * report-type=delivery-status) instead of a failed MDN, for a
+	 * sender that did not ask for final delivery notification.
+	 */
+	bool dsn;
 };
 
 /*
- * Build the MDN m describes. Appends to signable the entity to sign
- * (message/rfc822 wrapping the whole MDN, CRLF) and to outer_headers the
- * unprotected header block (From, To, Date, Message-ID, MIME-Version);
+ * Build the MDN (or DSN, see dsn) m describes. Appends to signable the entity
+ * to sign (message/rfc822 wrapping the whole MDN, CRLF) and to outer_headers
+ * the unprotected header block (From, To, Date, Message-ID, MIME-Version);
  * message_id gets the new MDN's id. GW_EPARSE for unusable input.
  */
 int gw_mdn_build(const struct gw_mdn *m, struct gw_buf *signable,

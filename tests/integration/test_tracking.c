@@ -333,3 +333,43 @@ GW_TEST(track_final_delivery_flag_valid_and_malformed)
 	gw_daemon_stop(&ehr_a);
 	gw_daemon_stop(&ehr_b);
 }
+
+/*
+ * The same without final delivery asked: the receiving HISP answers the
+ * EHR's refusal with a DSN (Action: failed) rather than a failed MDN.
+ * Its processed MDN went first and completes a basic message (SPEC.md
+ * 2.6), so the DSN is late: written to the history, not forwarded.
+ */
+GW_TEST(track_receiving_ehr_refuses_dsn_without_final_delivery)
+{
+	struct gw_daemon ehr_a, ehr_b;
+	struct gw_hisp a, b;
+	char *doc, *sum = NULL;
+	int pa = gw_free_port(), pb = gw_free_port(), got = 0;
+
+	REQUIRE(gw_hisp_pki()[0] != '\0');
+	REQUIRE(gw_ehrsink_start(&ehr_a));
+	REQUIRE(gw_daemon_start(&ehr_b, "client_allow = anonymous "
+					"@nowhere.example\n"));
+	REQUIRE(gw_hisp_start(&a, 'a', pa, pb, NULL));
+	REQUIRE(gw_hisp_start(&b, 'b', pb, pa, NULL));
+	REQUIRE(gw_hisp_addr_add(&a, "ehr@direct-a.example", ehr_a.url));
+	REQUIRE(gw_hisp_addr_add(&b, "doc@direct-b.example", ehr_b.url));
+
+	CHECK_INT(gw_hisp_submit(&a, "doc@direct-b.example", WSA_ID), 0);
+	for (int i = 0; i < 300 && got < 1; i++, usleep(100000))
+		got = gw_hisp_history_has(&a.d, "ignored failure notice");
+	CHECK_INT(got, 1);
+	CHECK_INT(gw_hisp_notices(&a.d, "dsn"), 1);
+	CHECK_INT(gw_ehrsink_wait(&ehr_a, 1), 1);
+	doc = gw_hisp_disposition(&ehr_a, &sum);
+	CHECK(doc != NULL && gw_str_has(doc, ">success<"));
+	free(doc);
+	free(sum);
+	sleep(1);
+	CHECK_INT(gw_ehrsink_dirs(&ehr_a, NULL, 0, NULL), 1);
+	CHECK_INT(gw_daemon_stop(&a.d), 0);
+	CHECK_INT(gw_daemon_stop(&b.d), 0);
+	gw_daemon_stop(&ehr_a);
+	gw_daemon_stop(&ehr_b);
+}

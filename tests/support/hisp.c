@@ -277,3 +277,54 @@ gw_hisp_submit(const struct gw_hisp *a, const char *to, const char *msgid)
 		 gw_dxgw(), a->d.url, to, idopt, gw_test_corpus(), GW_HISP_CCD);
 	return gw_sh(cmd);
 }
+
+int
+gw_hisp_notices(const struct gw_daemon *d, const char *kind)
+{
+	struct gw_store_injob *rows = NULL;
+	size_t n = 0;
+	int count = 0;
+
+	if (gw_hisp_inbound_rows(d, &rows, &n) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].kind, kind) == 0)
+			count++;
+	gw_store_injobs_free(rows, n);
+	return count;
+}
+
+int
+gw_hisp_history_has(const struct gw_daemon *d, const char *needle)
+{
+	struct gw_store_opts o = {.no_sweep = true};
+	struct gw_store_event *ev = NULL;
+	struct gw_store *st = NULL;
+	char spool[400], **txids = NULL;
+	size_t nt = 0, ne = 0;
+	struct gw_err e;
+	int found = 0;
+
+	snprintf(spool, sizeof(spool), "%s/spool", d->dir);
+	if (gw_store_open_opts(d->db, spool, &o, &st, &e) != 0)
+		return -1;
+	if (gw_store_submission_recent(st, 1, &txids, &nt, &e) == 0 &&
+	    nt == 1) {
+		struct gw_store_trackrow *rows = NULL;
+		size_t nr = 0;
+
+		if (gw_store_track_list(st, txids[0], &rows, &nr, &e) == 0 &&
+		    nr > 0 &&
+		    gw_store_track_history(st, txids[0], rows[0].address, &ev,
+					   &ne, &e) == 0)
+			for (size_t i = 0; i < ne && !found; i++)
+				found = strstr(ev[i].event, needle) != NULL ||
+					(ev[i].detail != NULL &&
+					 strstr(ev[i].detail, needle) != NULL);
+		gw_store_events_free(ev, ne);
+		gw_store_trackrows_free(rows, nr);
+	}
+	gw_store_txids_free(txids, nt);
+	gw_store_close(st);
+	return found;
+}

@@ -67,4 +67,12 @@ int gw_hisp_track_rows(const struct gw_daemon *d,
 /* The first disposition document a sink got, and its summary. */
 char *gw_hisp_disposition(const struct gw_daemon *sink, char **summary);
 
+/* How many inbound rows of kind ("mdn", "dsn", "message") d kept. */
+int gw_hisp_notices(const struct gw_daemon *d, const char *kind);
+/*
+ * Whether the history of the first recipient of d's newest submission
+ * has an event or detail containing needle (1, 0, -1 on error).
+ */
+int gw_hisp_history_has(const struct gw_daemon *d, const char *needle);
+
 #endif

@@ -228,3 +228,66 @@ GW_TEST(mdn_reads_reference_implementation_samples)
 	CHECK_INT(gw_mdn_parse(m, len, &info, &e), GW_EPARSE);
 	free(m);
 }
+
+/* A DSN for a failed delivery reads back as one (SPEC.md 2.5). */
+GW_TEST(mdn_dsn_failed_roundtrip)
+{
+	static const struct {
+		const char *reason, *status;
+	} cases[] = {
+	    {"5.6.0 cannot convert for XDR: bad", "5.6.0"},
+	    {"4.4.7 EHR delivery gave up after 9 attempts", "4.4.7"},
+	    {"the EHR refused it", "5.0.0"},
+	    {"5.1.1x not a status", "5.0.0"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gw_mdn m = {.disposition = GW_MDN_FAILED,
+				   .from = "doc@direct-b.example",
+				   .to = "ehr@direct-a.example",
+				   .orig_msgid = "<2@direct-a.example>",
+				   .reporting_ua = "dxgw.b; dxgw 0.1",
+				   .reason = cases[i].reason,
+				   .date = 1764590000,
+				   .dsn = true};
+		struct gw_mdn_info info;
+		struct gw_buf s, o;
+		char id[GW_MDN_MSGID_LEN];
+		const char *msg;
+		struct gw_err e;
+
+		REQUIRE((msg = build(&m, &s, &o, id)) != NULL);
+		CHECK(gw_mdn_is_notification(msg, strlen(msg)));
+		CHECK(strstr(msg, "report-type=delivery-status") != NULL);
+		CHECK(strstr(msg, "Reporting-MTA: dns; dxgw.b\r\n") != NULL);
+		REQUIRE(gw_mdn_parse(msg, strlen(msg), &info, &e) == 0);
+		CHECK(info.is_dsn);
+		CHECK_INT(info.disposition, GW_MDN_FAILED);
+		CHECK_STR(info.orig_msgid, "<2@direct-a.example>");
+		CHECK_STR(info.final_recipient, "doc@direct-b.example");
+		CHECK_STR(info.status, cases[i].status);
+		gw_buf_dispose(&s);
+		gw_buf_dispose(&o);
+	}
+}
+
+/* Only a failure is reported as a DSN. */
+GW_TEST(mdn_dsn_only_for_failed)
+{
+	struct gw_mdn m = {.disposition = GW_MDN_PROCESSED,
+			   .from = "doc@direct-b.example",
+			   .to = "ehr@direct-a.example",
+			   .orig_msgid = "<3@direct-a.example>",
+			   .reporting_ua = "dxgw.b; dxgw 0.1",
+			   .date = 1764590000,
+			   .dsn = true};
+	struct gw_buf s, o;
+	char id[GW_MDN_MSGID_LEN];
+	struct gw_err e;
+
+	gw_buf_init(&s, 1 << 20);
+	gw_buf_init(&o, 1 << 16);
+	CHECK_INT(gw_mdn_build(&m, &s, &o, id, &e), GW_EPARSE);
+	gw_buf_dispose(&s);
+	gw_buf_dispose(&o);
+}
