@@ -270,6 +270,11 @@ gw_mdn_parse(const void *msg, size_t len, struct gw_mdn_info *out,
 			  sizeof(v)))
 			snprintf(out->orig_msgid, sizeof(out->orig_msgid),
 				 "%.299s", v);
+		if (field(body, blen, "Diagnostic-Code", true, v, sizeof(v))) {
+			after_semicolon(v);
+			snprintf(out->failure, sizeof(out->failure), "%.299s",
+				 v);
+		}
 	} else {
 		if (!field(body, blen, "Disposition", true, v, sizeof(v))) {
 			rc = gw_err_set(err, GW_EPARSE, "5.6.0",
@@ -284,6 +289,10 @@ gw_mdn_parse(const void *msg, size_t len, struct gw_mdn_info *out,
 			  sizeof(v)))
 			snprintf(out->orig_msgid, sizeof(out->orig_msgid),
 				 "%.299s", v);
+		if (field(body, blen, "Failure", true, v, sizeof(v)) ||
+		    field(body, blen, "Error", true, v, sizeof(v)))
+			snprintf(out->failure, sizeof(out->failure), "%.299s",
+				 v);
 	}
 	if (out->orig_msgid[0] == '\0' &&
 	    gw_mdn_header(msg, len, "In-Reply-To", v, sizeof(v)))

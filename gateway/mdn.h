@@ -101,6 +101,7 @@ struct gw_mdn_info {
 					      In-Reply-To */
 	char final_recipient[330];         /* address only */
 	char status[16];                   /* DSN Status */
+	char failure[300]; /* MDN Failure: (or Error:), DSN Diagnostic-Code */
 };
 
 /* Read an MDN or DSN (after decryption). GW_EPARSE when it is neither. */

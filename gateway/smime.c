@@ -298,8 +298,9 @@ gw_smime_cert_info(const struct gw_smime_cert *c,
 
 	memset(out, 0, sizeof(*out));
 	gw_smime_name_line(X509_get_subject_name(c->x), out->subject,
-		  sizeof(out->subject));
-	gw_smime_name_line(X509_get_issuer_name(c->x), out->issuer, sizeof(out->issuer));
+			   sizeof(out->subject));
+	gw_smime_name_line(X509_get_issuer_name(c->x), out->issuer,
+			   sizeof(out->issuer));
 	if (pk != NULL && EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA)
 		out->rsa_bits = EVP_PKEY_get_bits(pk);
 	out->not_before = asn1_time(X509_get0_notBefore(c->x));

@@ -182,8 +182,9 @@ notice(struct gw_tracker *tr, const struct gw_store_injob *n,
 		ev = GW_TRACK_FAILED;
 		snprintf(reason, sizeof(reason),
 			 "%s the receiving side reported a delivery failure "
-			 "(DSN from %s)",
-			 mi.status[0] ? mi.status : "5.0.0", n->sender);
+			 "(DSN from %s)%s%s",
+			 mi.status[0] ? mi.status : "5.0.0", n->sender,
+			 mi.failure[0] ? ": " : "", mi.failure);
 	} else if (mi.disposition == GW_MDN_PROCESSED) {
 		ev = GW_TRACK_PROCESSED;
 	} else if (mi.disposition == GW_MDN_DISPATCHED) {
@@ -192,8 +193,8 @@ notice(struct gw_tracker *tr, const struct gw_store_injob *n,
 		ev = GW_TRACK_FAILED;
 		snprintf(reason, sizeof(reason),
 			 "5.0.0 the receiving HISP reported failed "
-			 "delivery (MDN from %s)",
-			 n->sender);
+			 "delivery (MDN from %s)%s%s",
+			 n->sender, mi.failure[0] ? ": " : "", mi.failure);
 	}
 	snprintf(detail, sizeof(detail), "%s from %s",
 		 n->message_id ? n->message_id : "-", n->sender);

@@ -253,6 +253,8 @@ GW_TEST(track_receiving_ehr_refuses_failure_reported_once)
 	doc = gw_hisp_disposition(&ehr_a, &sum);
 	CHECK(doc != NULL && gw_str_has(doc, "<direct:disposition>failure<"));
 	CHECK(doc != NULL && gw_str_has(doc, "reported failed"));
+	/* B's words travel in the MDN: the EHR's RegistryError. */
+	CHECK(doc != NULL && gw_str_has(doc, "XDSRepositoryError"));
 	free(doc);
 	free(sum);
 	sleep(2);

@@ -266,6 +266,7 @@ GW_TEST(mdn_dsn_failed_roundtrip)
 		CHECK_STR(info.orig_msgid, "<2@direct-a.example>");
 		CHECK_STR(info.final_recipient, "doc@direct-b.example");
 		CHECK_STR(info.status, cases[i].status);
+		CHECK_STR(info.failure, cases[i].reason);
 		gw_buf_dispose(&s);
 		gw_buf_dispose(&o);
 	}
