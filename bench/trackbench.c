@@ -563,6 +563,7 @@ cmd_run(const char *dir, const char *ccdpath, int n)
 	struct gw_tracker *tr = NULL;
 	struct gw_config cfg;
 	double t0, t_acc, t_q, t_cl, t_sent, t_keep, t_track, c0, c_track;
+	struct gw_store_stats k0, k1, k2;
 	size_t len, rounds = 0, handled = 0;
 	const char *ms = getenv("TRACKBENCH_MSG_SIZE");
 	char *ccd = bench_slurp(ccdpath, &len), *spec;
@@ -604,9 +605,11 @@ cmd_run(const char *dir, const char *ccdpath, int n)
 	measure(&b, &s1);
 
 	build_mdns(&b);
+	gw_store_stats_get(b.st, &k0);
 	t0 = bench_now();
 	run_threads(&b, KEEPERS, n, keep_main);
 	t_keep = bench_now() - t0;
+	gw_store_stats_get(b.st, &k1);
 	measure(&b, &s2);
 
 	gw_config_defaults(&cfg);
@@ -626,6 +629,7 @@ cmd_run(const char *dir, const char *ccdpath, int n)
 	}
 	t_track = bench_now() - t0;
 	c_track = cpu_now() - c0;
+	gw_store_stats_get(b.st, &k2);
 	gw_tracker_free(tr);
 	verify(&b);
 	measure(&b, &s3);
@@ -637,13 +641,15 @@ cmd_run(const char *dir, const char *ccdpath, int n)
 	       "sent %.1f (%d threads)\n",
 	       t_acc + t_q + t_cl + t_sent, t_acc, t_q, t_cl, t_sent, WRITERS);
 	printf("  keep: %d notices in %.1f s = %.0f notices/s (%d threads: "
-	       "spool file + gw_store_inbound_accept)\n",
-	       2 * n, t_keep, 2 * n / t_keep, KEEPERS);
+	       "spool file + gw_store_inbound_accept; %ld commits)\n",
+	       2 * n, t_keep, 2 * n / t_keep, KEEPERS, k1.batches - k0.batches);
 	printf("  tracker: %d notices in %.1f s = %.0f notices/s (1 thread, "
-	       "%zu rounds, %zu items incl. %d dispositions given up; "
-	       "process cpu %.2f ms/notice)\n",
-	       2 * n, t_track, 2 * n / t_track, rounds, handled, n,
+	       "%zu rounds; process cpu %.2f ms/notice)\n",
+	       2 * n, t_track, 2 * n / t_track, rounds,
 	       c_track * 1e3 / (2 * n));
+	printf("    %zu items handled: the notices and %d dispositions given "
+	       "up (no EHR endpoint); %ld store commits\n",
+	       handled, n, k2.batches - k1.batches);
 	printf("  %-30s | %9s | %s\n", "bytes per message", "db",
 	       "spool on disk / apparent");
 	growth("sending (accept..sent)", &s0, &s1, n);
