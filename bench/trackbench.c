@@ -23,19 +23,22 @@
  *	    tracker: gw_tracker_run_once() in a loop until a round handles
  *	    nothing: notices per second. One thread: run_once() lists the
  *	    untracked notices without claiming them, so two threads would
- *	    both work the same notices (every second step only an "ignored"
- *	    history row). The rounds also give up the N dispositions the
- *	    final outcomes owe the EHR (the sender has no address-book
- *	    entry: one lookup and one store write each, no XDR call).
+ *	    both work the same notices (the later step of each writes an
+ *	    "ignored" or "duplicate" history row, and a duplicate re-marks
+ *	    the notice with its word). The rounds also give up the N
+ *	    dispositions the final outcomes owe the EHR (the sender has no
+ *	    address-book entry: one lookup and one store write each, no
+ *	    XDR call).
  *	    Then checks, with its own SQLite connection and
  *	    gw_store_track_list(), that every recipient is dispatched and
  *	    final and every notice tracked with its step; anything else
  *	    exits 2.
- *	    Store size: the database after a TRUNCATE checkpoint (file and
- *	    WAL) and the spool (on disk: blocks, directories included;
- *	    apparent: file sizes) before the setup, after it, after the
- *	    keep and after the tracker; the growth per message of each
- *	    phase.
+ *	    Store size: the database file after a FULL checkpoint (the WAL
+ *	    file apart: reused, bounded by the store's checkpointer) and
+ *	    the spool (on disk: blocks, directories included; apparent:
+ *	    file sizes) before the setup, after it, after the keep and
+ *	    after the tracker; the growth per message of each phase, and
+ *	    the store's commits during the keep and the tracker.
  */
 #include <errno.h>
 #include <ftw.h>
