@@ -104,6 +104,10 @@ $(B)/bench/inbench: $(B)/bobj/inbench.o $(B)/bobj/benchutil.o $(LIB) $(GENOBJ)
 	@mkdir -p $(@D)
 	$(LINK)
 
+$(B)/bench/trackbench: $(B)/bobj/trackbench.o $(B)/bobj/benchutil.o $(LIB) $(GENOBJ)
+	@mkdir -p $(@D)
+	$(LINK)
+
 $(B)/bench/smtpload: $(B)/bobj/smtpload.o $(B)/bobj/benchutil.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^

@@ -1,8 +1,9 @@
 #!/bin/sh
 # make bench: dxgw against a bare gSOAP server on loopback, then the
 # outbound pipeline against OpenSSL, then the inbound pipeline (the
-# security agent against OpenSSL; end to end from SMTP to an EHR sink
-# once dxgw serve takes SMTP).
+# security agent against OpenSSL), the delivery tracking (MDNs kept and
+# tracked, the store's growth per message), then end to end from SMTP
+# to an EHR sink.
 # For 10 KB, 100 KB and 1 MB documents with 1, 4 and 16 concurrent
 # keep-alive clients: submissions per second, median and p99 latency;
 # the ratio dxgw / bare; and dxgw's peak RSS (VmHWM). dxgw runs with its
@@ -10,7 +11,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 make -s build/dxgw build/bench/loadgen build/bench/baresrv build/bench/syncfloor \
-    build/bench/outbench build/bench/inbench build/bench/smtpload
+    build/bench/outbench build/bench/inbench build/bench/smtpload \
+    build/bench/trackbench
 R=build/bench-run
 rm -rf "$R"
 mkdir -p "$R"
@@ -171,6 +173,19 @@ echo "  cli: openssl cms -decrypt | openssl cms -verify, single stream;"
 echo "  reader: the same loop with SMIME_read_CMS for both layers."
 echo "  Best of 3 runs (ceiling and agent alternating); best of 1 for the reader."
 
+
+# Delivery tracking (issue 5 item 7), in process (bench/trackbench.c) on
+# a fresh store in $R/track: TRACKBENCH_N messages in flight (default
+# 10000; submissions accepted, queued with final delivery asked for,
+# claimed and sent), then a processed and a dispatched MDN for each kept
+# as the inbound leg keeps them, then gw_tracker_run_once() until every
+# notice is tracked. It exits 2 unless every recipient ends dispatched
+# and final. Prints the setup time, notices per second kept and
+# tracked, and the store's growth per message (database, spool).
+echo
+echo "tracking: MDNs -> recipients dispatched and final (TRACKBENCH_N=${TRACKBENCH_N:-10000})"
+rm -rf "$R/track"
+build/bench/trackbench run "$PWD/$R/track" "$CCD" "${TRACKBENCH_N:-10000}"
 
 # End to end, once dxgw serve takes SMTP: a second dxgw as HISP B
 # (doc-b's key, ehr-a's certificate for the MDNs, anchor-a for
