@@ -18,6 +18,9 @@
  *	DELIVERY extension field, or on failure; otherwise processed
  *	completes it. Once final, a recipient never changes: duplicates and
  *	late notices are written to its history and go no further.
+ *	One tracker per store: notices are listed, not claimed, so a second
+ *	tracker (another thread or process) would apply each twice (the
+ *	second time only as "ignored" history, but still wrongly).
  *	The EHR's endpoint is the address book's entry for the submission's
  *	sender (dxgw addr add <sender> <url>): the EHR that sends as an
  *	address also receives for it.
