@@ -646,7 +646,7 @@ int gw_store_message_lookup(struct gw_store *st, const char *id, size_t max,
 /* A filter for gw_store_track_query(); NULL and 0 fields match all. */
 struct gw_store_trackq {
 	const char *state;   /* the recipient's state */
-	const char *address; /* the recipient or the submission's sender */
+	const char *address; /* recipient or sender, in any ASCII case */
 	long long since;     /* received at or after (Unix seconds) */
 	long long until;     /* received before (Unix seconds) */
 	size_t max;          /* rows, 1..GW_STORE_QUERY_MAX */

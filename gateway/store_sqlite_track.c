@@ -128,7 +128,8 @@ static const char *const tsql[T_N] = {
      * RFC 3339 stamps, compared as text like received_at itself.
      */
     [T_QUERY] = "SELECT " TR_COLS TR_FROM " WHERE (?1 IS NULL OR r.state = ?1)"
-		" AND (?2 IS NULL OR r.address = ?2 OR s.sender = ?2)"
+		" AND (?2 IS NULL OR r.address = ?2 COLLATE NOCASE"
+		" OR s.sender = ?2 COLLATE NOCASE)"
 		" AND (?3 IS NULL OR s.received_at >= ?3)"
 		" AND (?4 IS NULL OR s.received_at < ?4)"
 		" ORDER BY s.rowid DESC, r.rowid LIMIT ?5",

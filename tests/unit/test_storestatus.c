@@ -308,6 +308,10 @@ GW_TEST(storestatus_query_filters)
 	q.address = A;
 	query(st, &q, got, sizeof(got));
 	CHECK_STR(got, "a:sent");
+	/* Addresses are kept as sent: matched without regard to case. */
+	q.address = "A@Direct.Example.ORG";
+	query(st, &q, got, sizeof(got));
+	CHECK_STR(got, "a:sent");
 	/* The sender matches all of its submission's recipients. */
 	q.address = "other@hosp.example.org";
 	query(st, &q, got, sizeof(got));
