@@ -57,7 +57,8 @@ struct gw_track_step {
  * MDN carried the extension field).
  */
 void gw_tracker_decide(const char *state, bool is_final, bool final_delivery,
-		       enum gw_track_ev ev, bool ext, struct gw_track_step *out);
+		       enum gw_track_ev ev, bool ext,
+		       struct gw_track_step *out);
 
 struct gw_tracker;
 
@@ -67,8 +68,8 @@ struct gw_tracker;
  * every second (or when kicked).
  */
 int gw_tracker_new(const struct gw_config *cfg, struct gw_store *st,
-		   const char *source_id, bool threads,
-		   struct gw_tracker **out, struct gw_err *err);
+		   const char *source_id, bool threads, struct gw_tracker **out,
+		   struct gw_err *err);
 void gw_tracker_free(struct gw_tracker *tr);
 /* Notices arrived: work soon. Accepts NULL. */
 void gw_tracker_kick(struct gw_tracker *tr);
