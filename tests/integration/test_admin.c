@@ -2,9 +2,9 @@
  * Integration: the admin HTTP port of a running daemon. Health,
  * readiness and metrics; 404, 405 and malformed requests; the bearer
  * token (401 without it); mutual TLS with admin_client_ca; JSON of a
- * submission found by txid or wsa:MessageID and the filtered list; a
- * connection left half-open does not hold up SIGTERM; a non-loopback
- * admin_listen in clear is refused.
+ * submission found by txid or wsa:MessageID and the filtered list;
+ * dxgw status for the same message; a connection left half-open does
+ * not hold up SIGTERM; a non-loopback admin_listen in clear is refused.
  */
 #include "harness.h"
 
@@ -309,6 +309,13 @@ GW_TEST(admin_message_json_and_list)
 	CHECK(gw_str_has(r.body, "dxgw_queue_depth{queue=\"conversion\"} 1\n"));
 	gw_http_resp_dispose(&r);
 
+	/* dxgw status shows the same message by its wsa:MessageID. */
+	snprintf(cmd, sizeof(cmd), "%s status -c %s %s", gw_dxgw(), d.conf,
+		 wsa);
+	CHECK_INT(gw_run(cmd, &out), 0);
+	CHECK(out != NULL && gw_str_has(out, txid) &&
+	      gw_str_has(out, "doc@direct-b.example  queued"));
+	free(out);
 	CHECK_INT(gw_daemon_stop(&d), 0);
 }
 
