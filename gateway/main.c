@@ -8,7 +8,7 @@
  *	dxgw cert import|list|remove, dxgw anchor add|list|remove
  *	                          keys and trust anchors (cli_keys.c)
  *	dxgw addr add|list|deactivate
- *	dxgw status [-c FILE] [-n N]  recent traffic (cli_status.c)
+ *	dxgw status [-c FILE] [-n N] [-j] [ID]  traffic (cli_status.c)
  *	                          the address book (cli_addr.c)
  *	dxgw ehr-sink ...         an ITI-41 recipient writing to a directory
  * DESCRIPTION
@@ -443,7 +443,7 @@ usage(FILE *f)
 		   "(dxgw anchor -h)\n"
 		   "       dxgw addr add|list|deactivate [-c FILE] ...  "
 		   "(dxgw addr -h)\n"
-		   "       dxgw status [-c FILE] [-n N]\n"
+		   "       dxgw status [-c FILE] [-n N] [-j] [ID]\n"
 		   "       dxgw ehr-sink [-c FILE] [--listen HOST:PORT] "
 		   "[--dir DIR] ...  (dxgw ehr-sink -h)\n");
 }
