@@ -641,8 +641,18 @@ accept_main(void *arg)
 			      {.fd = srv->stop_pipe[0], .events = POLLIN}};
 	sigset_t set;
 
-	/* Signals are the main thread's (it stops the daemon). */
+	/*
+	 * Asynchronous signals are the main thread's (it stops the daemon);
+	 * connection threads inherit this mask. Faults stay deliverable.
+	 */
 	sigfillset(&set);
+	sigdelset(&set, SIGSEGV);
+	sigdelset(&set, SIGBUS);
+	sigdelset(&set, SIGFPE);
+	sigdelset(&set, SIGILL);
+	sigdelset(&set, SIGTRAP);
+	sigdelset(&set, SIGABRT);
+	sigdelset(&set, SIGSYS);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	while (!srv->stop) {
 		struct sockaddr_storage ss;
