@@ -2,14 +2,18 @@
  * NAME
  *	cli_status - dxgw status: what the store says about recent traffic
  * SUMMARY
- *	dxgw status [-c FILE] [-n N] [TXID]
- *	Prints the N (default 10) newest XDR submissions, each recipient
+ *	dxgw status [-c FILE] [-n N] [-j] [ID]
+ *	Prints the queue depths and recipient counts (what GET /metrics
+ *	reports), the N (default 10) newest XDR submissions, each recipient
  *	with its state and last word, and the N newest inbound Direct
  *	messages: for a message its recipients' EHR delivery state and
  *	whether their MDN is done; for an MDN or DSN what it reports
  *	(disposition, the original Message-ID, the final recipient).
- *	With TXID (a submission's): each recipient's tracking state, whether
- *	the EHR got its disposition, and its history.
+ *	With ID (a txid, a wsa:MessageID, or the Message-ID of a Direct
+ *	message, with or without its <>): that message, as GET
+ *	/v1/messages/<id> finds it; for a submission each recipient's
+ *	tracking state, whether the EHR got its disposition, and its
+ *	history. -j prints the admin API's JSON instead.
  *	Read-only; safe while the daemon runs.
  * SECURITY
  *	Shows addresses, identifiers and states, never document contents
@@ -23,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "adminapi.h"
 #include "config.h"
 #include "mdn.h"
 #include "spool.h"
@@ -33,10 +38,45 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: dxgw status [-c FILE] [-n N] [TXID]\n"
-		   "  the N (default 10) newest submissions and inbound "
-		   "messages,\n"
-		   "  or one submission's recipients with their history\n");
+	fprintf(f, "usage: dxgw status [-c FILE] [-n N] [-j] [ID]\n"
+		   "  queues, and the N (default 10) newest submissions and "
+		   "inbound messages,\n"
+		   "  or one message (ID: txid, wsa:MessageID or Message-ID) "
+		   "with each\n"
+		   "  recipient's state and history; -j: as JSON (the admin "
+		   "API's)\n");
+}
+
+/* What GET /metrics says about queues and states, in two lines. */
+static int
+queues(struct gw_store *st)
+{
+	static const char *const states[] = {"queued", "sent", "processed",
+					     "dispatched", "failed"};
+	struct gw_store_metrics m;
+	struct gw_err err;
+
+	if (gw_store_metrics_read(st, 0, &m, &err) != 0) {
+		fprintf(stderr, "dxgw status: %s\n", err.msg);
+		gw_store_metrics_dispose(&m);
+		return 1;
+	}
+	printf("queues: to convert %lld, Direct out %lld, our MDNs %lld, "
+	       "inbound to deliver %lld,\n        dispositions owed %lld, "
+	       "notices to track %lld\nrecipients:",
+	       m.converting, m.outbound, m.notices, m.inbound, m.ehr_owed,
+	       m.untracked);
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		long long n = 0;
+
+		for (size_t k = 0; k < m.nrcpt_states; k++)
+			if (strcmp(m.rcpt_states[k].key, states[i]) == 0)
+				n = m.rcpt_states[k].n;
+		printf(" %s %lld", states[i], n);
+	}
+	printf("\n\n");
+	gw_store_metrics_dispose(&m);
+	return 0;
 }
 
 static int
@@ -110,6 +150,28 @@ when(long long t, char *out, size_t len)
 	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* One inbound message (or MDN, DSN) and its recipients. */
+static void
+inbound_one(const struct gw_store_injob *j)
+{
+	char t[32];
+
+	when(j->received_at, t, sizeof(t));
+	printf("  %s  %s  %s %s  from %s  %s\n", j->txid, t, j->kind, j->state,
+	       j->sender, j->message_id ? j->message_id : "");
+	if (strcmp(j->kind, "message") != 0) {
+		notice_line(j);
+		return;
+	}
+	for (size_t k = 0; k < j->nrcpts; k++)
+		printf("    %-32s %-9s mdn:%s %s\n", j->rcpts[k].address,
+		       j->rcpts[k].state,
+		       j->rcpts[k].notified ? "done" : "owed",
+		       j->rcpts[k].reason ? j->rcpts[k].reason : "");
+	if (j->last_error != NULL && strcmp(j->state, "done") != 0)
+		printf("    next attempt pending: %s\n", j->last_error);
+}
+
 static int
 inbound(struct gw_store *st, size_t max)
 {
@@ -122,41 +184,30 @@ inbound(struct gw_store *st, size_t max)
 		return 1;
 	}
 	printf("inbound (Direct in, XDR out): %zu\n", n);
-	for (size_t i = 0; i < n; i++) {
-		const struct gw_store_injob *j = &v[i];
-		char t[32];
-
-		when(j->received_at, t, sizeof(t));
-		printf("  %s  %s  %s %s  from %s  %s\n", j->txid, t, j->kind,
-		       j->state, j->sender, j->message_id ? j->message_id : "");
-		if (strcmp(j->kind, "message") != 0) {
-			notice_line(j);
-			continue;
-		}
-		for (size_t k = 0; k < j->nrcpts; k++)
-			printf("    %-32s %-9s mdn:%s %s\n",
-			       j->rcpts[k].address, j->rcpts[k].state,
-			       j->rcpts[k].notified ? "done" : "owed",
-			       j->rcpts[k].reason ? j->rcpts[k].reason : "");
-		if (j->last_error != NULL && strcmp(j->state, "done") != 0)
-			printf("    next attempt pending: %s\n", j->last_error);
-	}
+	for (size_t i = 0; i < n; i++)
+		inbound_one(&v[i]);
 	gw_store_injobs_free(v, n);
 	return 0;
 }
 
 /* One submission: every recipient's tracking row and history. */
 static int
-one(struct gw_store *st, const char *txid)
+submission_one(struct gw_store *st, const char *txid)
 {
 	struct gw_store_trackrow *v = NULL;
+	struct gw_store_record *r = NULL;
 	struct gw_err err;
 	size_t n = 0;
 
-	if (gw_store_track_list(st, txid, &v, &n, &err) != 0) {
+	if (gw_store_submission_get(st, txid, &r, &err) != 0 ||
+	    gw_store_track_list(st, txid, &v, &n, &err) != 0) {
 		fprintf(stderr, "dxgw status: %s: %s\n", txid, err.msg);
+		gw_store_record_free(r);
 		return 1;
 	}
+	printf("submission %s  %s  from %s  %s\n", r->txid, r->received_at,
+	       r->sender ? r->sender : "-", r->message_id);
+	gw_store_record_free(r);
 	for (size_t i = 0; i < n; i++) {
 		struct gw_store_event *ev = NULL;
 		size_t ne = 0;
@@ -185,17 +236,76 @@ one(struct gw_store *st, const char *txid)
 	return 0;
 }
 
+/* The messages id names (as the admin API finds them), or their JSON. */
+static int
+one(struct gw_store *st, const char *id, bool json)
+{
+	struct gw_store_match *m = NULL;
+	struct gw_err err;
+	size_t n = 0;
+	int rc = 0;
+
+	if (gw_adminapi_lookup(st, id, &m, &n, &err) != 0) {
+		fprintf(stderr, "dxgw status: %s\n", err.msg);
+		return 1;
+	}
+	if (n == 0) {
+		fprintf(stderr, "dxgw status: no message %s\n", id);
+		rc = 1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (json) {
+			struct gw_buf b;
+
+			gw_buf_init(&b, GW_ADMINAPI_BODY_MAX);
+			if (gw_adminapi_message_json(st, &m[i], &b, &err) !=
+			    0) {
+				fprintf(stderr, "dxgw status: %s\n", err.msg);
+				rc = 1;
+			} else {
+				fwrite(b.data, 1, b.len, stdout);
+			}
+			gw_buf_dispose(&b);
+		} else if (m[i].inbound) {
+			struct gw_store_injob *j = NULL;
+
+			if (gw_store_inbound_get(st, m[i].txid, &j, &err) !=
+			    0) {
+				fprintf(stderr, "dxgw status: %s\n", err.msg);
+				rc = 1;
+				continue;
+			}
+			printf("inbound:\n");
+			inbound_one(j);
+			gw_store_injobs_free(j, 1);
+		} else {
+			rc = submission_one(st, m[i].txid);
+		}
+	}
+	free(m);
+	return rc;
+}
+
 int
 gw_cli_status(const struct gw_config *cfg, int argc, char **argv)
 {
+	static const struct option lo[] = {
+	    {"json", 0, NULL, 'j'},
+	    {"help", 0, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
 	struct gw_store *st = NULL;
+	bool json = false;
 	long max = 10;
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "c:n:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "c:n:jh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': /* read by main */
+			break;
+		case 'j':
+			json = true;
 			break;
 		case 'n':
 			max = strtol(optarg, NULL, 10);
@@ -216,14 +326,20 @@ gw_cli_status(const struct gw_config *cfg, int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (json && optind == argc) { /* JSON of one message only */
+		usage(stderr);
+		return 2;
+	}
 	if (gw_cli_open_store(cfg, "dxgw status", &st) != 0)
 		return 1;
 	if (optind < argc) {
-		rc = one(st, argv[optind]);
+		rc = one(st, argv[optind], json);
 		gw_store_close(st);
 		return rc;
 	}
-	rc = submissions(st, (size_t)max);
+	rc = queues(st);
+	if (rc == 0)
+		rc = submissions(st, (size_t)max);
 	printf("\n");
 	if (rc == 0)
 		rc = inbound(st, (size_t)max);

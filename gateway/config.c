@@ -283,6 +283,20 @@ static const struct key keys[] = {
      .def = "1h",
      .min = 1,
      .max = 30 * 86400},
+    /* the admin HTTP API */
+    {.name = "admin_listen",
+     .type = T_STR,
+     .off = OFF(admin_listen),
+     .def = ""},
+    {.name = "admin_token", .type = T_STR, .off = OFF(admin_token), .def = ""},
+    {.name = "admin_tls_cert",
+     .type = T_STR,
+     .off = OFF(admin_tls_cert),
+     .def = ""},
+    {.name = "admin_client_ca",
+     .type = T_STR,
+     .off = OFF(admin_client_ca),
+     .def = ""},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -545,6 +559,56 @@ gw_config_is_loopback(const char *host)
 	       strncmp(host, "127.", 4) == 0;
 }
 
+#define ADMIN_TOKEN_MIN 16
+#define ADMIN_TOKEN_MAX 256
+
+/*
+ * The admin port shows addresses and message ids (PHI metadata): plain
+ * HTTP only on loopback, and beyond loopback only for clients with the
+ * token or a client certificate.
+ */
+static int
+check_admin(const struct gw_config *cfg, struct gw_err *err)
+{
+	size_t tl = strlen(cfg->admin_token);
+	char host[256];
+	int port;
+
+	if (tl > 0 && (tl < ADMIN_TOKEN_MIN || tl > ADMIN_TOKEN_MAX))
+		return gw_err_set(err, GW_EPARSE, "5.3.5",
+				  "admin_token: %d to %d characters",
+				  ADMIN_TOKEN_MIN, ADMIN_TOKEN_MAX);
+	for (size_t i = 0; i < tl; i++)
+		if (cfg->admin_token[i] <= ' ' || cfg->admin_token[i] > '~')
+			return gw_err_set(err, GW_EPARSE, "5.3.5",
+					  "admin_token: only visible ASCII "
+					  "characters");
+	if (cfg->admin_client_ca[0] != '\0' && cfg->admin_tls_cert[0] == '\0')
+		return gw_err_set(err, GW_EPARSE, "5.3.5",
+				  "admin_client_ca: needs admin_tls_cert");
+	if (cfg->admin_listen[0] == '\0')
+		return 0;
+	if (!gw_config_split_hostport(cfg->admin_listen, host, sizeof(host),
+				      &port))
+		return gw_err_set(err, GW_EPARSE, "5.3.5",
+				  "admin_listen: expected host:port, got '%s'",
+				  cfg->admin_listen);
+	if (gw_config_is_loopback(host))
+		return 0;
+	if (cfg->admin_tls_cert[0] == '\0')
+		return gw_err_set(
+		    err, GW_EPARSE, "5.3.5",
+		    "admin_listen: plain HTTP is allowed only on loopback; set "
+		    "admin_tls_cert to listen on %s",
+		    host);
+	if (tl == 0 && cfg->admin_client_ca[0] == '\0')
+		return gw_err_set(err, GW_EPARSE, "5.3.5",
+				  "admin_listen: on %s it needs admin_token or "
+				  "admin_client_ca",
+				  host);
+	return 0;
+}
+
 int
 gw_config_check(const struct gw_config *cfg, struct gw_err *err)
 {
@@ -587,7 +651,7 @@ gw_config_check(const struct gw_config *cfg, struct gw_err *err)
 					  "client_allow: expected '<identity> "
 					  "<sender>[,<sender>...]', got '%s'",
 					  cfg->client_allow[i]);
-	return 0;
+	return check_admin(cfg, err);
 }
 
 static void
@@ -599,7 +663,11 @@ format_value(const struct gw_config *cfg, const struct key *k, char *out,
 
 	switch (k->type) {
 	case T_STR:
-		n = snprintf(out, len, "%s", *(char *const *)base);
+		/* A secret is never printed, only whether it is set. */
+		if (k->off == OFF(admin_token) && **(char *const *)base != '\0')
+			n = snprintf(out, len, "(set)");
+		else
+			n = snprintf(out, len, "%s", *(char *const *)base);
 		break;
 	case T_BOOL:
 		n = snprintf(out, len, "%s",

@@ -92,6 +92,11 @@ struct gw_config {
 	bool allow_sha1;      /* accept SHA-1 signatures (policy) */
 	/* delivery tracking (tracker.h) */
 	long mdn_timeout; /* seconds from sending to the final MDN */
+	/* the admin HTTP API (adminsrv.h) */
+	char *admin_listen;    /* host:port; "" = no admin port */
+	char *admin_token;     /* bearer token every request needs; "" none */
+	char *admin_tls_cert;  /* PEM with chain and key: HTTPS */
+	char *admin_client_ca; /* clients need a certificate it signed */
 };
 
 /* Defaults for every key (strings are heap copies). */

@@ -28,6 +28,7 @@
 
 #include "buf.h"
 #include "id.h"
+#include "json.h"
 #include "log.h"
 #include "mem.h"
 #include "spool.h"
@@ -188,33 +189,13 @@ extension(const char *mime)
 	return "bin";
 }
 
-/* A JSON string (or null); control characters escaped. */
-static void
-json_str(struct gw_buf *b, const char *s)
-{
-	if (s == NULL) {
-		gw_buf_puts(b, "null");
-		return;
-	}
-	gw_buf_puts(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			gw_buf_printf(b, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			gw_buf_printf(b, "\\u%04x", *p);
-		else
-			gw_buf_append(b, (const char *)p, 1);
-	}
-	gw_buf_puts(b, "\"");
-}
-
 /* One member at indent depth (2 spaces each), after a comma unless first. */
 static void
 json_kv(struct gw_buf *b, int depth, const char *k, const char *v, bool first)
 {
 	gw_buf_printf(b, "%s%*s\"%s\": ", first ? "\n" : ",\n", depth * 2, "",
 		      k);
-	json_str(b, v);
+	gw_json_str(b, v);
 }
 
 static void
@@ -224,7 +205,7 @@ json_list(struct gw_buf *b, const char *k, const char *const *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			gw_buf_puts(b, ", ");
-		json_str(b, v[i]);
+		gw_json_str(b, v[i]);
 	}
 	gw_buf_puts(b, "]");
 }

@@ -8,7 +8,7 @@
  *	dxgw cert import|list|remove, dxgw anchor add|list|remove
  *	                          keys and trust anchors (cli_keys.c)
  *	dxgw addr add|list|deactivate
- *	dxgw status [-c FILE] [-n N]  recent traffic (cli_status.c)
+ *	dxgw status [-c FILE] [-n N] [-j] [ID]  traffic (cli_status.c)
  *	                          the address book (cli_addr.c)
  *	dxgw ehr-sink ...         an ITI-41 recipient writing to a directory
  * DESCRIPTION
@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "adminsrv.h"
 #include "cli.h"
 #include "config.h"
 #include "ehrsink.h"
@@ -43,6 +44,7 @@
 
 static struct gw_xdrsrv *running;
 static struct gw_smtpsrv *running_smtp;
+static struct gw_adminsrv *running_admin;
 
 static void
 on_signal(int sig)
@@ -124,6 +126,12 @@ serve_until_signal(struct gw_xdrsrv *srv, const struct gw_config *cfg,
 		printf("dxgw: smtp listening on %.*s:%d\n",
 		       (int)(strrchr(cfg->smtp_listen, ':') - cfg->smtp_listen),
 		       cfg->smtp_listen, gw_smtpsrv_port(running_smtp));
+	if (running_admin != NULL)
+		printf(
+		    "dxgw: admin listening on %s://%.*s:%d/\n",
+		    gw_adminsrv_tls(running_admin) ? "https" : "http",
+		    (int)(strrchr(cfg->admin_listen, ':') - cfg->admin_listen),
+		    cfg->admin_listen, gw_adminsrv_port(running_admin));
 	fflush(stdout);
 	gw_log_notice(NULL, "%s started listen=%s port=%d workers=%ld", what,
 		      cfg->listen, gw_xdrsrv_port(srv), cfg->workers);
@@ -176,6 +184,7 @@ cmd_serve(int argc, char **argv)
 	struct gw_inbound *ib = NULL;
 	struct gw_tracker *tr = NULL;
 	struct gw_smtpsrv *smtp = NULL;
+	struct gw_adminsrv *admin = NULL;
 	bool smtp_thread = false;
 	pthread_t smtp_th;
 	struct gw_config cfg;
@@ -227,6 +236,13 @@ cmd_serve(int argc, char **argv)
 		smtp_thread = true;
 		running_smtp = smtp;
 	}
+	if (cfg.admin_listen[0] != '\0') {
+		if (gw_adminsrv_start(&cfg, store, &admin, &err) != 0) {
+			fprintf(stderr, "dxgw: admin_listen: %s\n", err.msg);
+			goto out;
+		}
+		running_admin = admin;
+	}
 	gw_xdrsrv_set_outbound(srv, ob);
 	gw_log_info(NULL, "store=%s source_id=%s", cfg.store,
 		    gw_inbound_source_id(ib));
@@ -239,6 +255,8 @@ out:
 		pthread_join(smtp_th, NULL);
 	}
 	running_smtp = NULL;
+	running_admin = NULL;
+	gw_adminsrv_free(admin); /* it reads the store */
 	gw_smtpsrv_free(smtp);
 	gw_xdrsrv_free(srv);
 	gw_tracker_free(tr);
@@ -425,7 +443,7 @@ usage(FILE *f)
 		   "(dxgw anchor -h)\n"
 		   "       dxgw addr add|list|deactivate [-c FILE] ...  "
 		   "(dxgw addr -h)\n"
-		   "       dxgw status [-c FILE] [-n N]\n"
+		   "       dxgw status [-c FILE] [-n N] [-j] [ID]\n"
 		   "       dxgw ehr-sink [-c FILE] [--listen HOST:PORT] "
 		   "[--dir DIR] ...  (dxgw ehr-sink -h)\n");
 }

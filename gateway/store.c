@@ -923,6 +923,7 @@ gw_store_trackrows_free(struct gw_store_trackrow *rows, size_t n)
 		free(r->sender);
 		free(r->wsa_message_id);
 		free(r->ehr_state);
+		free(r->received_at);
 	}
 	free(rows);
 }
@@ -1048,4 +1049,97 @@ gw_store_ehr_result(struct gw_store *st, const char *txid, const char *address,
 				  ehr_state);
 	return st->ops->ehr_result(st->be, txid, address, ehr_state, next_at,
 				   detail, err);
+}
+
+/* --- status reads (version 6) ---------------------------------------- */
+
+int
+gw_store_message_lookup(struct gw_store *st, const char *id, size_t max,
+			struct gw_store_match **out, size_t *n,
+			struct gw_err *err)
+{
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = check_str(id, "id", 1, err)) < 0)
+		return rc;
+	if (max == 0)
+		return 0;
+	return st->ops->lookup(st->be, id, max, out, n, err);
+}
+
+int
+gw_store_track_query(struct gw_store *st, const struct gw_store_trackq *q,
+		     struct gw_store_trackrow **rows, size_t *n,
+		     struct gw_err *err)
+{
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if (q->max == 0 || q->max > GW_STORE_QUERY_MAX)
+		return gw_err_set(err, GW_ELIMIT, "5.3.4",
+				  "store: query limit %zu not in 1..%d", q->max,
+				  GW_STORE_QUERY_MAX);
+	if ((q->state != NULL &&
+	     (rc = check_state(q->state, "state", err)) < 0) ||
+	    (rc = check_str(q->address, "address", 0, err)) < 0)
+		return rc;
+	return st->ops->tr_query(st->be, q, rows, n, err);
+}
+
+int
+gw_store_track_events(struct gw_store *st, long long after_id, size_t max,
+		      struct gw_store_histrow **rows, size_t *n,
+		      struct gw_err *err)
+{
+	*rows = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	return st->ops->tr_events(st->be, after_id, max, rows, n, err);
+}
+
+void
+gw_store_histrows_free(struct gw_store_histrow *rows, size_t n)
+{
+	if (rows == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].event);
+	free(rows);
+}
+
+static void
+counts_free(struct gw_store_count *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i].key);
+	free(v);
+}
+
+int
+gw_store_metrics_read(struct gw_store *st, size_t max_reasons,
+		      struct gw_store_metrics *m, struct gw_err *err)
+{
+	memset(m, 0, sizeof(*m));
+	return st->ops->metrics(st->be, max_reasons, m, err);
+}
+
+void
+gw_store_metrics_dispose(struct gw_store_metrics *m)
+{
+	counts_free(m->rcpt_states, m->nrcpt_states);
+	counts_free(m->in_states, m->nin_states);
+	counts_free(m->failed, m->nfailed);
+	memset(m, 0, sizeof(*m));
+}
+
+int
+gw_store_ping(struct gw_store *st, struct gw_err *err)
+{
+	return st->ops->ping(st->be, err);
 }

@@ -525,6 +525,7 @@ struct gw_store_trackrow {
 	char *ehr_state;      /* NULL (none owed), owed, sent, failed */
 	int ehr_attempts;
 	long long ehr_next_at;
+	char *received_at; /* the submission's, RFC 3339 UTC (ops version 6) */
 };
 
 struct gw_store_event {
@@ -623,7 +624,104 @@ int gw_store_ehr_result(struct gw_store *st, const char *txid,
 			long long next_at, const char *detail,
 			struct gw_err *err);
 
-#define GW_STORE_OPS_VERSION 5
+/*
+ * Status reads (version 6), for the admin API, its metrics and dxgw
+ * status. Read-only; none of them changes what they report on.
+ */
+
+/* Which leg a looked-up id belongs to. */
+struct gw_store_match {
+	char txid[GW_STORE_TXID_LEN];
+	bool inbound; /* an inbound Direct message, else a submission */
+};
+
+/*
+ * The messages that id names, newest first, at most max: a submission by
+ * its txid, its wsa:MessageID (of any client) or the Message-ID of one
+ * of its Direct messages ("<...>", as sent); an inbound message by its
+ * txid or its Message-ID. Exact matches only. No match: 0 rows.
+ * GW_ETEMP. *out malloc'ed.
+ */
+int gw_store_message_lookup(struct gw_store *st, const char *id, size_t max,
+			    struct gw_store_match **out, size_t *n,
+			    struct gw_err *err);
+
+/* A filter for gw_store_track_query(); NULL and 0 fields match all. */
+struct gw_store_trackq {
+	const char *state;   /* the recipient's state */
+	const char *address; /* recipient or sender, in any ASCII case */
+	long long since;     /* received at or after (Unix seconds) */
+	long long until;     /* received before (Unix seconds) */
+	size_t max;          /* rows, 1..GW_STORE_QUERY_MAX */
+};
+
+#define GW_STORE_QUERY_MAX 10000
+
+/*
+ * Submissions' recipients that match q, newest submission first (its
+ * recipients in submission order). GW_ELIMIT for a bad max, GW_ETEMP.
+ * Without an index for these filters a selective query reads through
+ * the recipients table: meant for an operator, not for a poll loop.
+ */
+int gw_store_track_query(struct gw_store *st, const struct gw_store_trackq *q,
+			 struct gw_store_trackrow **rows, size_t *n,
+			 struct gw_err *err);
+
+/* A row of history with its recipient's sent_at, for incremental readers. */
+struct gw_store_histrow {
+	long long id; /* increasing with every row written */
+	long long at;
+	long long sent_at; /* the recipient's; 0 when never sent */
+	char *event;
+};
+
+/*
+ * Up to max history rows (of every recipient) with id > after_id, in id
+ * order: a cursor, so that a reader sees each row once. GW_ETEMP.
+ */
+int gw_store_track_events(struct gw_store *st, long long after_id, size_t max,
+			  struct gw_store_histrow **rows, size_t *n,
+			  struct gw_err *err);
+void gw_store_histrows_free(struct gw_store_histrow *rows, size_t n);
+
+struct gw_store_count {
+	char *key;
+	long long n;
+};
+
+/* Reasons are grouped by their first GW_STORE_REASON_KEY characters. */
+#define GW_STORE_REASON_KEY 16
+
+/* Queue depths and state counts, as they are now. */
+struct gw_store_metrics {
+	long long converting; /* submissions accepted, not yet queued */
+	long long outbound;   /* Direct messages queued for sending */
+	long long notices;    /* MDNs of ours queued for sending */
+	long long inbound;    /* inbound messages not yet done */
+	long long ehr_owed;   /* dispositions owed to EHRs */
+	long long untracked;  /* MDNs/DSNs received, not yet tracked */
+	struct gw_store_count *rcpt_states; /* submissions' recipients */
+	size_t nrcpt_states;
+	struct gw_store_count *in_states; /* inbound messages' recipients */
+	size_t nin_states;
+	/*
+	 * Failed recipients of submissions by the first GW_STORE_REASON_KEY
+	 * characters of their reason ("" without one), most frequent
+	 * first, at most max_reasons groups.
+	 */
+	struct gw_store_count *failed;
+	size_t nfailed;
+};
+
+/* Fill *m (zeroed first; dispose it even on error). GW_ETEMP. */
+int gw_store_metrics_read(struct gw_store *st, size_t max_reasons,
+			  struct gw_store_metrics *m, struct gw_err *err);
+void gw_store_metrics_dispose(struct gw_store_metrics *m);
+
+/* Does the store answer a trivial read? 0 or GW_ETEMP. */
+int gw_store_ping(struct gw_store *st, struct gw_err *err);
+
+#define GW_STORE_OPS_VERSION 6
 
 struct gw_store_ops {
 	int version;
@@ -711,6 +809,19 @@ struct gw_store_ops {
 	int (*ehr_result)(void *be, const char *txid, const char *address,
 			  const char *ehr_state, long long next_at,
 			  const char *detail, struct gw_err *err);
+	/* version 6: status reads. */
+	int (*lookup)(void *be, const char *id, size_t max,
+		      struct gw_store_match **out, size_t *n,
+		      struct gw_err *err);
+	int (*tr_query)(void *be, const struct gw_store_trackq *q,
+			struct gw_store_trackrow **rows, size_t *n,
+			struct gw_err *err);
+	int (*tr_events)(void *be, long long after_id, size_t max,
+			 struct gw_store_histrow **rows, size_t *n,
+			 struct gw_err *err);
+	int (*metrics)(void *be, size_t max_reasons, struct gw_store_metrics *m,
+		       struct gw_err *err);
+	int (*ping)(void *be, struct gw_err *err);
 };
 
 extern const struct gw_store_ops gw_store_sqlite_ops;

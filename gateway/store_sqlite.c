@@ -73,6 +73,7 @@
 #include "store_sqlite_ckpt.h"
 #include "store_sqlite_inbound.h"
 #include "store_sqlite_queue.h"
+#include "store_sqlite_status.h"
 #include "store_sqlite_track.h"
 #include "store_sqlite_util.h"
 
@@ -445,6 +446,7 @@ struct sqlite_be {
 	struct gw_sqlin *ri;   /* and on rdb (under rlock) */
 	struct gw_sqltr *wt;   /* delivery tracking statements on wdb */
 	struct gw_sqltr *rt;   /* and on rdb (under rlock) */
+	struct gw_sqlst *rs;   /* status reads on rdb (under rlock) */
 	struct gw_sqlckpt *ckpt;
 	sqlite3_stmt *w[W_NSTMT];
 	sqlite3_stmt *r[R_NSTMT];
@@ -1613,6 +1615,74 @@ sqlite_notices_untracked(void *arg, size_t max, struct gw_store_injob **rows,
 }
 
 static int
+sqlite_lookup(void *arg, const char *id, size_t max,
+	      struct gw_store_match **out, size_t *n, struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc = read_begin(be, err);
+	bool began = rc == 0;
+
+	if (rc == 0)
+		rc = gw_sqlst_lookup(be->rs, id, max, out, n, err);
+	read_end(be, began);
+	return rc;
+}
+
+static int
+sqlite_tr_query(void *arg, const struct gw_store_trackq *q,
+		struct gw_store_trackrow **rows, size_t *n, struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc = read_begin(be, err);
+	bool began = rc == 0;
+
+	if (rc == 0)
+		rc = gw_sqltr_query(be->rt, q, rows, n, err);
+	read_end(be, began);
+	return rc;
+}
+
+static int
+sqlite_tr_events(void *arg, long long after_id, size_t max,
+		 struct gw_store_histrow **rows, size_t *n, struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc = read_begin(be, err);
+	bool began = rc == 0;
+
+	if (rc == 0)
+		rc = gw_sqltr_events(be->rt, after_id, max, rows, n, err);
+	read_end(be, began);
+	return rc;
+}
+
+static int
+sqlite_metrics(void *arg, size_t max_reasons, struct gw_store_metrics *m,
+	       struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc = read_begin(be, err);
+	bool began = rc == 0;
+
+	if (rc == 0)
+		rc = gw_sqlst_metrics(be->rs, max_reasons, m, err);
+	read_end(be, began);
+	return rc;
+}
+
+static int
+sqlite_ping(void *arg, struct gw_err *err)
+{
+	struct sqlite_be *be = arg;
+	int rc;
+
+	pthread_mutex_lock(&be->rlock);
+	rc = gw_sqlst_ping(be->rs, err);
+	pthread_mutex_unlock(&be->rlock);
+	return rc;
+}
+
+static int
 sqlite_count(void *arg, long *out, struct gw_err *err)
 {
 	struct sqlite_be *be = arg;
@@ -1954,6 +2024,7 @@ sqlite_close(void *arg)
 	gw_sqlin_free(be->ri);
 	gw_sqltr_free(be->wt);
 	gw_sqltr_free(be->rt);
+	gw_sqlst_free(be->rs);
 	for (int i = 0; i < W_NSTMT; i++)
 		sqlite3_finalize(be->w[i]);
 	for (int i = 0; i < R_NSTMT; i++)
@@ -2018,6 +2089,7 @@ sqlite_open(const char *path, struct gw_spool *sp,
 	    (rc = gw_sqlin_new(be->rdb, &be->ri, err)) < 0 ||
 	    (rc = gw_sqltr_new(be->wdb, &be->wt, err)) < 0 ||
 	    (rc = gw_sqltr_new(be->rdb, &be->rt, err)) < 0 ||
+	    (rc = gw_sqlst_new(be->rdb, &be->rs, err)) < 0 ||
 	    (!opts->no_sweep && (rc = sweep(be, sp, &removed, err)) < 0) ||
 	    (rc = open_conn(path, busy, &be->cdb, err)) < 0 ||
 	    (rc = gw_sqlckpt_start(be->wdb, be->cdb, &be->ckpt, err)) < 0)
@@ -2075,4 +2147,9 @@ const struct gw_store_ops gw_store_sqlite_ops = {
     .notice_tracked = sqlite_notice_tracked,
     .ehr_claim = sqlite_ehr_claim,
     .ehr_result = sqlite_ehr_result,
+    .lookup = sqlite_lookup,
+    .tr_query = sqlite_tr_query,
+    .tr_events = sqlite_tr_events,
+    .metrics = sqlite_metrics,
+    .ping = sqlite_ping,
 };

@@ -38,6 +38,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mem.h"
 #include "store_sqlite_util.h"
@@ -47,7 +48,7 @@
 	"r.txid, r.address, r.state, r.final, r.reason, o.message_id,"         \
 	" coalesce(o.final_delivery, 0), s.sender, s.message_id,"              \
 	" coalesce(r.sent_at, 0), coalesce(r.final_at, 0), r.ehr_state,"       \
-	" r.ehr_attempts, coalesce(r.ehr_next_at, 0)"
+	" r.ehr_attempts, coalesce(r.ehr_next_at, 0), s.received_at"
 /* A recipient with its submission and, once queued, its message. */
 #define TR_FROM                                                                \
 	" FROM recipients r JOIN submissions s ON s.txid = r.txid"             \
@@ -69,6 +70,8 @@ enum {
 	T_EHR_CLAIM,
 	T_EHR_SET,
 	T_EHR_STATE,
+	T_QUERY,
+	T_EVENTS,
 	T_N
 };
 
@@ -120,6 +123,20 @@ static const char *const tsql[T_N] = {
 		  " WHERE txid = ?1 AND address = ?2 AND ehr_state = 'owed'",
     [T_EHR_STATE] = "SELECT ehr_state FROM recipients WHERE txid = ?1 AND"
 		    " address = ?2",
+    /*
+     * The status query: NULL parameters match everything; times are
+     * RFC 3339 stamps, compared as text like received_at itself.
+     */
+    [T_QUERY] = "SELECT " TR_COLS TR_FROM " WHERE (?1 IS NULL OR r.state = ?1)"
+		" AND (?2 IS NULL OR r.address = ?2 COLLATE NOCASE"
+		" OR s.sender = ?2 COLLATE NOCASE)"
+		" AND (?3 IS NULL OR s.received_at >= ?3)"
+		" AND (?4 IS NULL OR s.received_at < ?4)"
+		" ORDER BY s.rowid DESC, r.rowid LIMIT ?5",
+    [T_EVENTS] = "SELECT e.id, e.at, coalesce(r.sent_at, 0), e.event"
+		 " FROM rcpt_events e LEFT JOIN recipients r"
+		 " ON r.txid = e.txid AND r.address = e.address"
+		 " WHERE e.id > ?1 ORDER BY e.id LIMIT ?2",
 };
 
 struct gw_sqltr {
@@ -210,6 +227,7 @@ read_row(sqlite3_stmt *st, struct gw_store_trackrow *r)
 	r->ehr_state = gw_sql_col_dup(st, 11);
 	r->ehr_attempts = sqlite3_column_int(st, 12);
 	r->ehr_next_at = (long long)sqlite3_column_int64(st, 13);
+	r->received_at = gw_sql_col_dup(st, 14);
 }
 
 /* Step st (bound by the caller) and read up to max rows. */
@@ -534,4 +552,71 @@ gw_sqltr_notices(struct gw_sqltr *tr, struct gw_sqlin *in,
 
 	bind_ll(st, 1, limit(max));
 	return gw_sqlin_read(in, st, spool_dir, max, rows, n, err);
+}
+
+/* Unix seconds as the text received_at is compared with, or NULL for 0. */
+static const char *
+stamp_of(long long t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%M:%S.000Z", &tm) == 0)
+		return NULL;
+	return out;
+}
+
+int
+gw_sqltr_query(struct gw_sqltr *tr, const struct gw_store_trackq *q,
+	       struct gw_store_trackrow **rows, size_t *n, struct gw_err *err)
+{
+	sqlite3_stmt *st = tr->st[T_QUERY];
+	char since[32], until[32];
+
+	gw_sql_bind_str(st, 1, q->state);
+	gw_sql_bind_str(st, 2, q->address);
+	gw_sql_bind_str(st, 3, stamp_of(q->since, since));
+	gw_sql_bind_str(st, 4, stamp_of(q->until, until));
+	bind_ll(st, 5, limit(q->max));
+	return read_rows(tr, st, q->max, "query recipients", rows, n, err);
+}
+
+int
+gw_sqltr_events(struct gw_sqltr *tr, long long after_id, size_t max,
+		struct gw_store_histrow **rows, size_t *n, struct gw_err *err)
+{
+	sqlite3_stmt *st = tr->st[T_EVENTS];
+	struct gw_store_histrow *v = NULL;
+	size_t k = 0, cap = 0;
+	int src = SQLITE_DONE;
+	int rc = 0;
+
+	*rows = NULL;
+	*n = 0;
+	bind_ll(st, 1, after_id);
+	bind_ll(st, 2, limit(max));
+	while (k < max && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (k == cap) {
+			cap = cap ? 2 * cap : 64;
+			if (cap > max)
+				cap = max;
+			v = gw_xrealloc(v, cap * sizeof(*v));
+		}
+		v[k].id = (long long)sqlite3_column_int64(st, 0);
+		v[k].at = (long long)sqlite3_column_int64(st, 1);
+		v[k].sent_at = (long long)sqlite3_column_int64(st, 2);
+		v[k].event = gw_sql_col_dup(st, 3);
+		k++;
+	}
+	if (k < max && src != SQLITE_DONE)
+		rc = gw_sql_err(err, tr->db, src, "history rows");
+	gw_sql_done(st);
+	if (rc < 0) {
+		gw_store_histrows_free(v, k);
+		return rc;
+	}
+	*rows = v;
+	*n = k;
+	return 0;
 }

@@ -68,4 +68,13 @@ int gw_sqltr_notices(struct gw_sqltr *tr, struct gw_sqlin *in,
 		     struct gw_store_injob **rows, size_t *n,
 		     struct gw_err *err);
 
+/* gw_store_track_query(): q checked by store.c. */
+int gw_sqltr_query(struct gw_sqltr *tr, const struct gw_store_trackq *q,
+		   struct gw_store_trackrow **rows, size_t *n,
+		   struct gw_err *err);
+/* gw_store_track_events() */
+int gw_sqltr_events(struct gw_sqltr *tr, long long after_id, size_t max,
+		    struct gw_store_histrow **rows, size_t *n,
+		    struct gw_err *err);
+
 #endif

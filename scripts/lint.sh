@@ -61,8 +61,9 @@ libs() {
 	    store_sqlite_util.c store_sqlite_util.h store_sqlite_queue.c \
 	    store_sqlite_queue.h store_sqlite_addr.c store_sqlite_addr.h \
 	    store_sqlite_inbound.c store_sqlite_inbound.h \
-	    store_sqlite_track.c store_sqlite_track.h
-	owners openssl/ssl tls.c netio.c smtpsrv.c
+	    store_sqlite_track.c store_sqlite_track.h \
+	    store_sqlite_status.c store_sqlite_status.h
+	owners openssl/ssl tls.c netio.c smtpsrv.c adminsrv.c
 	owners openssl/x509 tls.c smime.c certfile.c trust.c netio.c
 	owners openssl/evp digest.c spool.c store_sqlite.c tls.c smime.c \
 	    certfile.c

@@ -1,4 +1,4 @@
-/* Unit tests for the base layer: buf, err, id. */
+/* Unit tests for the base layer: buf, err, id, json. */
 #include "harness.h"
 
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "err.h"
 #include "id.h"
+#include "json.h"
 
 GW_TEST(buf_limit)
 {
@@ -125,5 +126,61 @@ GW_TEST(b64_decode_vectors_and_refusals)
 	/* A body larger than the buffer may hold is a limit, not garbage. */
 	gw_buf_init(&b, 4);
 	CHECK_INT(gw_b64_decode("Zm9vYmFy", 8, &b), GW_ELIMIT);
+	gw_buf_dispose(&b);
+}
+
+/* s as gw_json_str() writes it, into out. */
+static void
+json_of(const char *s, char *out, size_t len)
+{
+	struct gw_buf b;
+
+	gw_buf_init(&b, 1024);
+	if (gw_json_str(&b, s) == 0)
+		snprintf(out, len, "%s", b.data);
+	else
+		snprintf(out, len, "(error)");
+	gw_buf_dispose(&b);
+}
+
+GW_TEST(json_str_escapes_and_utf8)
+{
+	char got[200];
+	struct gw_buf b;
+
+	json_of(NULL, got, sizeof(got));
+	CHECK_STR(got, "null");
+	json_of("", got, sizeof(got));
+	CHECK_STR(got, "\"\"");
+	json_of("<a@b.example> \"q\" \\", got, sizeof(got));
+	CHECK_STR(got, "\"<a@b.example> \\\"q\\\" \\\\\"");
+	json_of("a\nb\rc\td\x01"
+		"e\x1f\x7f",
+		got, sizeof(got));
+	CHECK_STR(got, "\"a\\nb\\rc\\td\\u0001e\\u001f\\u007f\"");
+	/* Well-formed UTF-8 passes: é, €, U+10348, U+FFFF. */
+	json_of("\xc3\xa9\xe2\x82\xac\xf0\x90\x8d\x88\xef\xbf\xbf", got,
+		sizeof(got));
+	CHECK_STR(got, "\"\xc3\xa9\xe2\x82\xac\xf0\x90\x8d\x88\xef\xbf\xbf\"");
+	/*
+	 * Not UTF-8: a lone continuation byte, a Latin-1 byte, an overlong
+	 * '/', a surrogate, beyond U+10FFFF, a truncated sequence at the
+	 * end: each bad byte is U+FFFD.
+	 */
+	json_of("\x80", got, sizeof(got));
+	CHECK_STR(got, "\"\\ufffd\"");
+	json_of("caf\xe9!", got, sizeof(got));
+	CHECK_STR(got, "\"caf\\ufffd!\"");
+	json_of("\xc0\xaf", got, sizeof(got));
+	CHECK_STR(got, "\"\\ufffd\\ufffd\"");
+	json_of("\xed\xa0\x80", got, sizeof(got));
+	CHECK_STR(got, "\"\\ufffd\\ufffd\\ufffd\"");
+	json_of("\xf4\x90\x80\x80", got, sizeof(got));
+	CHECK_STR(got, "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	json_of("x\xe2\x82", got, sizeof(got));
+	CHECK_STR(got, "\"x\\ufffd\\ufffd\"");
+	/* The buffer's limit holds. */
+	gw_buf_init(&b, 4);
+	CHECK_INT(gw_json_str(&b, "abcdef"), GW_ELIMIT);
 	gw_buf_dispose(&b);
 }

@@ -112,3 +112,59 @@ GW_TEST(config_smtp_server_keys)
 	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
 	gw_config_dispose(&c);
 }
+
+/* The admin port: off by default; PHI metadata never in clear off loopback. */
+GW_TEST(config_admin_keys)
+{
+	static const char tok[] = "0123456789abcdef0123";
+	struct gw_config c;
+	struct gw_err e;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	gw_config_defaults(&c);
+	CHECK_STR(c.admin_listen, "");
+	CHECK_STR(c.admin_token, "");
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	CHECK_INT(gw_config_set(&c, "admin_listen", "127.0.0.1:0", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	CHECK_INT(gw_config_set(&c, "admin_listen", "[::1]:8081", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	CHECK_INT(gw_config_set(&c, "admin_listen", "8081", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	/* Off loopback: TLS, and a token or a client CA. */
+	CHECK_INT(gw_config_set(&c, "admin_listen", "0.0.0.0:8081", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	CHECK(strstr(e.msg, "admin_tls_cert") != NULL);
+	CHECK_INT(gw_config_set(&c, "admin_token", tok, &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	CHECK_INT(gw_config_set(&c, "admin_tls_cert", "/x/server.pem", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	CHECK_INT(gw_config_set(&c, "admin_token", "", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	CHECK(strstr(e.msg, "admin_token or admin_client_ca") != NULL);
+	CHECK_INT(gw_config_set(&c, "admin_client_ca", "/x/ca.pem", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	/* A client CA needs TLS, even on loopback. */
+	CHECK_INT(gw_config_set(&c, "admin_listen", "127.0.0.1:8081", &e), 0);
+	CHECK_INT(gw_config_set(&c, "admin_tls_cert", "", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	CHECK_INT(gw_config_set(&c, "admin_client_ca", "", &e), 0);
+	/* Tokens: 16 to 256 visible ASCII characters. */
+	CHECK_INT(gw_config_set(&c, "admin_token", "short", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	CHECK_INT(gw_config_set(&c, "admin_token", "0123456789 abcdef", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	CHECK_INT(gw_config_set(&c, "admin_token", tok, &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	/* dxgw config never prints the token. */
+	f = open_memstream(&out, &len);
+	REQUIRE(f != NULL);
+	gw_config_dump(&c, f, true);
+	fclose(f);
+	CHECK(strstr(out, "admin_token = (set)\n") != NULL);
+	CHECK(strstr(out, tok) == NULL);
+	free(out);
+	gw_config_dispose(&c);
+}
