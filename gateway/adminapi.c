@@ -35,8 +35,8 @@
 #define TYPE_TEXT    "text/plain; charset=utf-8"
 #define TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 
-static const char *const rcpt_states[] = {"queued", "sent", "processed",
-					  "dispatched", "failed"};
+static const char *const rcpt_states[] = {"queued",     "sent",   "processed",
+					  "dispatched", "failed", "timed-out"};
 static const char *const in_states[] = {"queued", "delivered", "failed"};
 
 /* Upper bounds of the histogram buckets, seconds. */
@@ -842,7 +842,9 @@ failures_text(struct gw_buf *b, const struct gw_store_metrics *m)
 {
 	char labels[LABELS_MAX][GW_ADMINAPI_REASON_LEN];
 	long long counts[LABELS_MAX];
-	long long failed = count_of(m->rcpt_states, m->nrcpt_states, "failed");
+	long long failed =
+	    count_of(m->rcpt_states, m->nrcpt_states, "failed") +
+	    count_of(m->rcpt_states, m->nrcpt_states, "timed-out");
 	long long seen = 0, other = 0;
 	size_t nl = 0;
 

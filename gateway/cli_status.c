@@ -51,8 +51,8 @@ usage(FILE *f)
 static int
 queues(struct gw_store *st)
 {
-	static const char *const states[] = {"queued", "sent", "processed",
-					     "dispatched", "failed"};
+	static const char *const states[] = {
+	    "queued", "sent", "processed", "dispatched", "failed", "timed-out"};
 	struct gw_store_metrics m;
 	struct gw_err err;
 

@@ -705,9 +705,9 @@ struct gw_store_metrics {
 	struct gw_store_count *in_states; /* inbound messages' recipients */
 	size_t nin_states;
 	/*
-	 * Failed recipients of submissions by the first GW_STORE_REASON_KEY
-	 * characters of their reason ("" without one), most frequent
-	 * first, at most max_reasons groups.
+	 * Failed and timed-out recipients of submissions by the first
+	 * GW_STORE_REASON_KEY characters of their reason ("" without one),
+	 * most frequent first, at most max_reasons groups.
 	 */
 	struct gw_store_count *failed;
 	size_t nfailed;

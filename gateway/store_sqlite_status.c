@@ -63,7 +63,8 @@ static const char *const ssql[S_N] = {
     [S_ISTATES] = "SELECT state, count(*) FROM inbound_rcpts GROUP BY state"
 		  " ORDER BY state",
     [S_FAILED] = "SELECT substr(coalesce(reason, ''), 1, ?2), count(*)"
-		 " FROM recipients WHERE state = 'failed' GROUP BY 1"
+		 " FROM recipients WHERE state IN ('failed', 'timed-out')"
+		 " GROUP BY 1"
 		 " ORDER BY 2 DESC, 1 LIMIT ?1",
 };
 
