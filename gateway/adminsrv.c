@@ -8,7 +8,7 @@
  *	into a fixed buffer, decides access, asks adminapi.c for the answer,
  *	writes it with "Connection: close" and closes. Every wait is a
  *	poll() on the socket (and, while reading, the stop pipe) with a
- *	deadline, as in smtpsrv.c.
+ *	deadline, through srvio.c as in smtpsrv.c.
  *
  *	A client may have sent more than the head (a body we refuse, a
  *	pipelined request): closing with unread bytes makes the kernel send
@@ -24,7 +24,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -34,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -44,6 +42,7 @@
 #include "id.h"
 #include "log.h"
 #include "mem.h"
+#include "srvio.h"
 #include "tls.h"
 
 #define SESSIONS_MAX 16
@@ -51,8 +50,6 @@
 #define WRITE_MS     30000 /* the answer */
 #define LINGER_MS    500
 #define LINGER_BYTES 65536
-
-enum { IO_OK = 0, IO_EOF = -1, IO_ERR = -2, IO_TIMEOUT = -3, IO_STOP = -4 };
 
 struct gw_adminsrv {
 	const struct gw_config *cfg;
@@ -72,23 +69,13 @@ struct gw_adminsrv {
 
 struct sess {
 	struct gw_adminsrv *srv;
-	int fd;
-	SSL *ssl;
+	struct gw_srvio io; /* the socket, its SSL, the stop pipe */
 	struct sockaddr_storage peer_sa;
 	char peer[80];
 	char id[GW_ID_UUID_LEN];
 	char head[GW_ADMINSRV_HEAD_MAX + 1];
 	size_t len;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- pure pieces ------------------------------------------------------ */
 
@@ -246,120 +233,24 @@ gw_adminsrv_parse(char *head, size_t len, struct gw_adminsrv_req *rq)
 	return 400; /* no empty line */
 }
 
-/* ---- I/O with deadlines ----------------------------------------------- */
+/* ---- reading the head ------------------------------------------------ */
 
-static int
-wait_io(struct sess *s, short ev, long long deadline, bool watch_stop)
-{
-	struct pollfd p[2] = {{.fd = s->fd, .events = ev},
-			      {.fd = s->srv->stop_pipe[0], .events = POLLIN}};
-
-	for (;;) {
-		long long left = deadline - now_ms();
-		int n;
-
-		if (left <= 0)
-			return IO_TIMEOUT;
-		n = poll(p, watch_stop ? 2 : 1,
-			 left > INT_MAX ? INT_MAX : (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return IO_ERR;
-		if (n == 0)
-			return IO_TIMEOUT;
-		if (watch_stop && (p[1].revents & POLLIN))
-			return IO_STOP;
-		if (p[0].revents != 0)
-			return IO_OK;
-	}
-}
-
-static int
-ssl_wait(struct sess *s, int r, long long deadline, bool watch_stop)
-{
-	int e = SSL_get_error(s->ssl, r);
-
-	if (e == SSL_ERROR_WANT_READ)
-		return wait_io(s, POLLIN, deadline, watch_stop);
-	if (e == SSL_ERROR_WANT_WRITE)
-		return wait_io(s, POLLOUT, deadline, watch_stop);
-	ERR_clear_error();
-	return e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL ? IO_EOF
-								    : IO_ERR;
-}
-
-static int
-write_all(struct sess *s, const char *p, size_t len, long long deadline)
-{
-	size_t off = 0;
-	int rc = IO_OK;
-
-	while (off < len && rc == IO_OK) {
-		if (s->ssl != NULL) {
-			size_t w = 0;
-			int r = SSL_write_ex(s->ssl, p + off, len - off, &w);
-
-			if (r <= 0)
-				rc = ssl_wait(s, r, deadline, false);
-			else
-				off += w;
-			continue;
-		}
-		ssize_t n = send(s->fd, p + off, len - off, MSG_NOSIGNAL);
-
-		if (n >= 0)
-			off += (size_t)n;
-		else if (errno == EAGAIN || errno == EWOULDBLOCK)
-			rc = wait_io(s, POLLOUT, deadline, false);
-		else if (errno != EINTR)
-			rc = IO_ERR;
-	}
-	return rc;
-}
-
-/* Read more of the head; IO_OK with s->len grown. */
+/* Read more of the head; GW_SRVIO_OK with s->len grown. */
 static int
 read_some(struct sess *s, long long deadline)
 {
-	size_t room = GW_ADMINSRV_HEAD_MAX - s->len;
-	int rc;
+	size_t got = 0;
+	int rc = gw_srvio_read(&s->io, s->head + s->len,
+			       GW_ADMINSRV_HEAD_MAX - s->len, &got, deadline);
 
-	for (;;) {
-		if (s->ssl != NULL) {
-			size_t r = 0;
-			int ok =
-			    SSL_read_ex(s->ssl, s->head + s->len, room, &r);
-
-			if (ok > 0) {
-				s->len += r;
-				return IO_OK;
-			}
-			if ((rc = ssl_wait(s, ok, deadline, true)) != IO_OK)
-				return rc;
-			continue;
-		}
-		ssize_t n = recv(s->fd, s->head + s->len, room, 0);
-
-		if (n > 0) {
-			s->len += (size_t)n;
-			return IO_OK;
-		}
-		if (n == 0)
-			return IO_EOF;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return IO_ERR;
-		if ((rc = wait_io(s, POLLIN, deadline, true)) != IO_OK)
-			return rc;
-	}
+	s->len += got;
+	return rc;
 }
 
 /*
- * Read until the empty line that ends the head: IO_OK (s->head holds the
- * head, NUL-terminated, s->len its length), or 431 when it does not
- * fit, or an IO_ error.
+ * Read until the empty line that ends the head: GW_SRVIO_OK (s->head
+ * holds the head, NUL-terminated, s->len its length), or 431 when it
+ * does not fit, or a GW_SRVIO_ error.
  */
 static int
 read_head(struct sess *s, long long deadline)
@@ -374,29 +265,11 @@ read_head(struct sess *s, long long deadline)
 			/* The head only: bytes after it are never looked at. */
 			s->len = (size_t)(end - s->head) + 4;
 			s->head[s->len] = '\0';
-			return IO_OK;
+			return GW_SRVIO_OK;
 		}
 		if (s->len == GW_ADMINSRV_HEAD_MAX)
 			return 431;
-		if ((rc = read_some(s, deadline)) != IO_OK)
-			return rc;
-	}
-}
-
-static int
-tls_accept(struct sess *s, long long deadline)
-{
-	int rc;
-
-	s->ssl = SSL_new(s->srv->ctx);
-	if (s->ssl == NULL || SSL_set_fd(s->ssl, s->fd) != 1)
-		return IO_ERR;
-	for (;;) {
-		int r = SSL_accept(s->ssl);
-
-		if (r == 1)
-			return IO_OK;
-		if ((rc = ssl_wait(s, r, deadline, true)) != IO_OK)
+		if ((rc = read_some(s, deadline)) != GW_SRVIO_OK)
 			return rc;
 	}
 }
@@ -461,10 +334,11 @@ respond(struct sess *s, int status, const char *type, const char *body,
 					  "realm=\"dxgw\"\r\n"
 					: "",
 			  status == 405 ? "Allow: GET\r\n" : "") == 0) {
-		long long deadline = now_ms() + WRITE_MS;
+		long long deadline = gw_srvio_now_ms() + WRITE_MS;
 
-		if (write_all(s, h.data, h.len, deadline) == IO_OK)
-			write_all(s, body, blen, deadline);
+		if (gw_srvio_write_all(&s->io, h.data, h.len, deadline) ==
+		    GW_SRVIO_OK)
+			gw_srvio_write_all(&s->io, body, blen, deadline);
 	}
 	gw_buf_dispose(&h);
 }
@@ -473,18 +347,18 @@ respond(struct sess *s, int status, const char *type, const char *body,
 static void
 linger(struct sess *s)
 {
-	long long deadline = now_ms() + LINGER_MS;
+	long long deadline = gw_srvio_now_ms() + LINGER_MS;
 	size_t total = 0;
 	char b[4096];
 
-	if (s->ssl != NULL) {
-		SSL_shutdown(s->ssl);
+	if (s->io.ssl != NULL) {
+		SSL_shutdown(s->io.ssl);
 		ERR_clear_error();
 	}
-	shutdown(s->fd, SHUT_WR);
+	shutdown(s->io.fd, SHUT_WR);
 	while (total < LINGER_BYTES &&
-	       wait_io(s, POLLIN, deadline, false) == IO_OK) {
-		ssize_t n = recv(s->fd, b, sizeof(b), 0);
+	       gw_srvio_wait(&s->io, POLLIN, deadline, false) == GW_SRVIO_OK) {
+		ssize_t n = recv(s->io.fd, b, sizeof(b), 0);
 
 		if (n <= 0 && !(n < 0 && (errno == EINTR || errno == EAGAIN)))
 			break;
@@ -506,7 +380,7 @@ static void
 session(struct sess *s)
 {
 	struct gw_adminsrv *srv = s->srv;
-	long long deadline = now_ms() + HEAD_MS;
+	long long deadline = gw_srvio_now_ms() + HEAD_MS;
 	struct gw_adminsrv_req rq;
 	struct gw_admin_resp resp;
 	char subject[256] = "", fp[GW_TLS_FP_LEN];
@@ -514,18 +388,20 @@ session(struct sess *s)
 	int rc;
 
 	if (srv->ctx != NULL) {
-		if ((rc = tls_accept(s, deadline)) != IO_OK) {
+		if ((rc = gw_srvio_tls_accept(&s->io, srv->ctx, deadline)) !=
+		    GW_SRVIO_OK) {
 			gw_log_info(s->id,
 				    "admin: TLS handshake failed peer=%s",
 				    s->peer);
 			return;
 		}
-		cert =
-		    srv->has_ca && SSL_get_verify_result(s->ssl) == X509_V_OK &&
-		    gw_tls_peer_identity(s->ssl, subject, sizeof(subject), fp);
+		cert = srv->has_ca &&
+		       SSL_get_verify_result(s->io.ssl) == X509_V_OK &&
+		       gw_tls_peer_identity(s->io.ssl, subject, sizeof(subject),
+					    fp);
 	}
-	if ((rc = read_head(s, deadline)) != IO_OK) {
-		if (rc == 431 || rc == IO_TIMEOUT)
+	if ((rc = read_head(s, deadline)) != GW_SRVIO_OK) {
+		if (rc == 431 || rc == GW_SRVIO_TIMEOUT)
 			respond(s, rc == 431 ? 431 : 408, NULL, NULL, 0);
 		return;
 	}
@@ -569,10 +445,10 @@ session_main(void *arg)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	session(s);
 	linger(s);
-	if (s->ssl != NULL)
-		SSL_free(s->ssl);
+	if (s->io.ssl != NULL)
+		SSL_free(s->io.ssl);
 	ERR_clear_error();
-	close(s->fd);
+	close(s->io.fd);
 	free(s);
 	/* The last touch of srv: free() may go on once active is 0. */
 	pthread_mutex_lock(&srv->mu);
@@ -614,7 +490,8 @@ start_session(struct gw_adminsrv *srv, int fd, const struct sockaddr *sa,
 	}
 	s = gw_xcalloc(1, sizeof(*s));
 	s->srv = srv;
-	s->fd = fd;
+	s->io.fd = fd;
+	s->io.stop_fd = srv->stop_pipe[0];
 	memcpy(&s->peer_sa, sa,
 	       sl < sizeof(s->peer_sa) ? sl : sizeof(s->peer_sa));
 	snprintf(s->peer, sizeof(s->peer), "%s:%s", host, serv);

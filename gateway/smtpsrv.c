@@ -5,10 +5,10 @@
  *	The accept loop polls the listener and a stop pipe; each accepted
  *	connection gets a detached thread that runs one session. Every
  *	wait for the client is a poll() on the socket and the stop pipe
- *	with a deadline, so a timeout or a stop ends the session with 421
- *	however slowly the client sends (slowloris). Replies are gathered
- *	in an output buffer and written when the session is about to wait
- *	for input, which is how a PIPELINING server answers a batch.
+ *	with a deadline (srvio.c), so a timeout or a stop ends the session
+ *	with 421 however slowly the client sends (slowloris). Replies are
+ *	gathered in an output buffer and written when the session is about
+ *	to wait for input, which is how a PIPELINING server answers a batch.
  *
  *	DATA is read by a byte-level machine (data_scan) that undoes dot
  *	stuffing and recognises only <CR><LF>.<CR><LF> as the end; any LF
@@ -39,7 +39,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -50,7 +49,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -62,6 +60,7 @@
 #include "log.h"
 #include "mem.h"
 #include "spool.h"
+#include "srvio.h"
 #include "tls.h"
 
 #define IN_BUF     16384
@@ -72,14 +71,8 @@
 #define LONG_LINE  65536 /* a command line this long closes the session */
 #define DATA_SLACK 65536
 
-enum {
-	IO_OK = 0,
-	IO_EOF = -1,
-	IO_ERR = -2,
-	IO_TIMEOUT = -3,
-	IO_STOP = -4,
-	IO_LONG = -5,
-};
+/* read_cmd's code beyond the GW_SRVIO_ ones */
+enum { IO_LONG = GW_SRVIO_STOP - 1 };
 
 struct gw_smtpsrv {
 	struct gw_smtpsrv_opts o; /* defaults filled in */
@@ -96,8 +89,8 @@ struct gw_smtpsrv {
 struct sess {
 	struct gw_smtpsrv *srv;
 	const struct gw_smtpsrv_opts *o;
-	int fd;
-	SSL *ssl;
+	/* the socket, its SSL once STARTTLS, the server's stop pipe */
+	struct gw_srvio io;
 	char peer[80];
 	char id[GW_ID_UUID_LEN];
 	char helo[HELO_MAX];
@@ -115,90 +108,15 @@ struct sess {
 	size_t nrcpt;
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- I/O with deadlines ---------------------------------------------- */
-
-/* Wait for ev on the socket until deadline; IO_STOP when stopping. */
-static int
-wait_io(struct sess *s, short ev, long long deadline, bool watch_stop)
-{
-	struct pollfd p[2] = {{.fd = s->fd, .events = ev},
-			      {.fd = s->srv->stop_pipe[0], .events = POLLIN}};
-
-	for (;;) {
-		long long left = deadline - now_ms();
-		int n;
-
-		if (left <= 0)
-			return IO_TIMEOUT;
-		n = poll(p, watch_stop ? 2 : 1,
-			 left > INT_MAX ? INT_MAX : (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return IO_ERR;
-		if (n == 0)
-			return IO_TIMEOUT;
-		if (watch_stop && (p[1].revents & POLLIN))
-			return IO_STOP;
-		if (p[0].revents != 0)
-			return IO_OK;
-	}
-}
-
-/* Map a failed SSL call to a wait (IO_OK: retry) or an error. */
-static int
-ssl_wait(struct sess *s, int r, long long deadline, bool watch_stop)
-{
-	int e = SSL_get_error(s->ssl, r);
-
-	if (e == SSL_ERROR_WANT_READ)
-		return wait_io(s, POLLIN, deadline, watch_stop);
-	if (e == SSL_ERROR_WANT_WRITE)
-		return wait_io(s, POLLOUT, deadline, watch_stop);
-	ERR_clear_error();
-	return e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL ? IO_EOF
-								    : IO_ERR;
-}
+/* ---- I/O with deadlines (srvio.c) ----------------------------------- */
 
 /* Write out the gathered replies. */
 static int
 io_flush(struct sess *s)
 {
-	long long deadline = now_ms() + s->o->command_timeout_ms;
-	size_t off = 0;
-	int rc = IO_OK;
+	long long deadline = gw_srvio_now_ms() + s->o->command_timeout_ms;
+	int rc = gw_srvio_write_all(&s->io, s->out, s->olen, deadline);
 
-	while (off < s->olen && rc == IO_OK) {
-		if (s->ssl != NULL) {
-			size_t w = 0;
-			int r = SSL_write_ex(s->ssl, s->out + off,
-					     s->olen - off, &w);
-
-			if (r <= 0)
-				rc = ssl_wait(s, r, deadline, false);
-			else
-				off += w;
-			continue;
-		}
-		ssize_t n =
-		    send(s->fd, s->out + off, s->olen - off, MSG_NOSIGNAL);
-
-		if (n >= 0)
-			off += (size_t)n;
-		else if (errno == EAGAIN || errno == EWOULDBLOCK)
-			rc = wait_io(s, POLLOUT, deadline, false);
-		else if (errno != EINTR)
-			rc = IO_ERR;
-	}
 	s->olen = 0;
 	return rc;
 }
@@ -207,46 +125,21 @@ io_flush(struct sess *s)
 static int
 io_fill(struct sess *s, long long deadline)
 {
+	size_t got = 0;
 	int rc;
 
-	if (s->olen > 0 && (rc = io_flush(s)) != IO_OK)
+	if (s->olen > 0 && (rc = io_flush(s)) != GW_SRVIO_OK)
 		return rc;
 	if (s->off > 0) {
 		memmove(s->in, s->in + s->off, s->len);
 		s->off = 0;
 	}
 	if (s->len == sizeof(s->in))
-		return IO_ERR; /* callers consume before refilling */
-	for (;;) {
-		if (s->ssl != NULL) {
-			size_t r = 0;
-			int ok = SSL_read_ex(s->ssl, s->in + s->len,
-					     sizeof(s->in) - s->len, &r);
-
-			if (ok > 0) {
-				s->len += r;
-				return IO_OK;
-			}
-			if ((rc = ssl_wait(s, ok, deadline, true)) != IO_OK)
-				return rc;
-			continue;
-		}
-		ssize_t n =
-		    recv(s->fd, s->in + s->len, sizeof(s->in) - s->len, 0);
-
-		if (n > 0) {
-			s->len += (size_t)n;
-			return IO_OK;
-		}
-		if (n == 0)
-			return IO_EOF;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return IO_ERR;
-		if ((rc = wait_io(s, POLLIN, deadline, true)) != IO_OK)
-			return rc;
-	}
+		return GW_SRVIO_ERR; /* callers consume before refilling */
+	rc = gw_srvio_read(&s->io, s->in + s->len, sizeof(s->in) - s->len, &got,
+			   deadline);
+	s->len += got;
+	return rc;
 }
 
 /* Protocol errors count towards max_errors; refusals of mail do not. */
@@ -300,13 +193,13 @@ reply(struct sess *s, int code, const char *status, const char *fmt, ...)
 }
 
 /*
- * Read one command line into line (without CRLF). Returns IO_OK with
+ * Read one command line into line (without CRLF). Returns GW_SRVIO_OK with
  * *bad set when the line is malformed (too long, bare LF, bare CR, NUL).
  */
 static int
 read_cmd(struct sess *s, char *line, const char **bad)
 {
-	long long deadline = now_ms() + s->o->command_timeout_ms;
+	long long deadline = gw_srvio_now_ms() + s->o->command_timeout_ms;
 	size_t max = s->o->max_line, n = 0, total = 0;
 	bool toolong = false;
 	int rc;
@@ -316,7 +209,7 @@ read_cmd(struct sess *s, char *line, const char **bad)
 		const char *p, *nl;
 		size_t take;
 
-		if (s->len == 0 && (rc = io_fill(s, deadline)) != IO_OK)
+		if (s->len == 0 && (rc = io_fill(s, deadline)) != GW_SRVIO_OK)
 			return rc;
 		p = s->in + s->off;
 		nl = memchr(p, '\n', s->len);
@@ -337,17 +230,17 @@ read_cmd(struct sess *s, char *line, const char **bad)
 	}
 	if (toolong) {
 		*bad = "line too long";
-		return IO_OK;
+		return GW_SRVIO_OK;
 	}
 	if (n < 2 || line[n - 2] != '\r') {
 		*bad = "bare <LF> received";
-		return IO_OK;
+		return GW_SRVIO_OK;
 	}
 	n -= 2;
 	line[n] = '\0';
 	if (memchr(line, '\r', n) != NULL || strlen(line) != n)
 		*bad = "bare <CR> or NUL received";
-	return IO_OK;
+	return GW_SRVIO_OK;
 }
 
 /* ---- the transaction ------------------------------------------------- */
@@ -491,12 +384,12 @@ cmd_helo_common(struct sess *s, const char *arg, bool esmtp)
 		reply(s, 250, NULL, "%s", s->o->hostname);
 		return 0;
 	}
-	n = snprintf(b, sizeof(b),
-		     "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n"
-		     "250-8BITMIME\r\n%s250 ENHANCEDSTATUSCODES\r\n",
-		     s->o->hostname, (unsigned long long)s->o->max_message_size,
-		     s->srv->ctx != NULL && s->ssl == NULL ? "250-STARTTLS\r\n"
-							   : "");
+	n = snprintf(
+	    b, sizeof(b),
+	    "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n"
+	    "250-8BITMIME\r\n%s250 ENHANCEDSTATUSCODES\r\n",
+	    s->o->hostname, (unsigned long long)s->o->max_message_size,
+	    s->srv->ctx != NULL && s->io.ssl == NULL ? "250-STARTTLS\r\n" : "");
 	if (n > 0 && (size_t)n < sizeof(b))
 		out_raw(s, b, (size_t)n);
 	return 0;
@@ -538,20 +431,19 @@ pipelined_input(struct sess *s)
 {
 	char c;
 
-	return s->len > 0 || recv(s->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+	return s->len > 0 || recv(s->io.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
 static int
 cmd_starttls(struct sess *s, const char *arg)
 {
 	long long deadline;
-	int rc;
 
 	if (s->srv->ctx == NULL) {
 		reply(s, 502, "5.5.1", "Error: command not implemented");
 		return 0;
 	}
-	if (s->ssl != NULL) {
+	if (s->io.ssl != NULL) {
 		reply(s, 503, "5.5.1", "Error: TLS already active");
 		return 0;
 	}
@@ -569,26 +461,15 @@ cmd_starttls(struct sess *s, const char *arg)
 		return 1;
 	}
 	reply(s, 220, "2.0.0", "Ready to start TLS");
-	if (io_flush(s) != IO_OK)
+	if (io_flush(s) != GW_SRVIO_OK)
 		return 1;
-	s->ssl = SSL_new(s->srv->ctx);
-	if (s->ssl == NULL || SSL_set_fd(s->ssl, s->fd) != 1)
+	deadline = gw_srvio_now_ms() + s->o->command_timeout_ms;
+	if (gw_srvio_tls_accept(&s->io, s->srv->ctx, deadline) != GW_SRVIO_OK) {
+		gw_log_info(s->id, "smtpsrv: TLS handshake failed peer=%s",
+			    s->peer);
+		SSL_free(s->io.ssl);
+		s->io.ssl = NULL;
 		return 1;
-	deadline = now_ms() + s->o->command_timeout_ms;
-	for (;;) {
-		int r = SSL_accept(s->ssl);
-
-		if (r == 1)
-			break;
-		if ((rc = ssl_wait(s, r, deadline, true)) != IO_OK) {
-			gw_log_info(s->id,
-				    "smtpsrv: TLS handshake failed "
-				    "peer=%s",
-				    s->peer);
-			SSL_free(s->ssl);
-			s->ssl = NULL;
-			return 1;
-		}
 	}
 	/* RFC 3207 4.2: forget everything learnt before TLS. */
 	s->greeted = false;
@@ -608,7 +489,7 @@ cmd_mail(struct sess *s, const char *arg)
 		      s->o->lmtp ? "LHLO" : "HELO/EHLO");
 		return 0;
 	}
-	if (s->o->require_tls && s->ssl == NULL) {
+	if (s->o->require_tls && s->io.ssl == NULL) {
 		reply(s, 530, "5.7.0", "Must issue a STARTTLS command first");
 		return 0;
 	}
@@ -842,7 +723,7 @@ data_deliver(struct sess *s, struct gw_spool_file *f, uint64_t size)
 	    .session_id = s->id,
 	    .peer = s->peer,
 	    .helo = s->helo,
-	    .tls = s->ssl != NULL,
+	    .tls = s->io.ssl != NULL,
 	    .body_8bit = s->body_8bit,
 	    .mail_from = s->mail_from,
 	    .rcpts = (const char *const *)s->rcpts,
@@ -932,18 +813,18 @@ data_read(struct sess *s, struct data *d)
 				  "Error: message file too big");
 			return 1;
 		}
-		rc = io_fill(s, now_ms() + s->o->data_timeout_ms);
-		if (rc == IO_TIMEOUT) {
+		rc = io_fill(s, gw_srvio_now_ms() + s->o->data_timeout_ms);
+		if (rc == GW_SRVIO_TIMEOUT) {
 			reply(s, 421, "4.4.2", "%s Error: timeout exceeded",
 			      s->o->hostname);
 			return 1;
 		}
-		if (rc == IO_STOP) {
+		if (rc == GW_SRVIO_STOP) {
 			reply(s, 421, "4.3.2", "%s Service shutting down",
 			      s->o->hostname);
 			return 1;
 		}
-		if (rc != IO_OK)
+		if (rc != GW_SRVIO_OK)
 			return 1;
 	}
 }
@@ -1089,15 +970,15 @@ session(struct sess *s)
 			break;
 		}
 		rc = read_cmd(s, line, &bad);
-		if (rc == IO_TIMEOUT)
+		if (rc == GW_SRVIO_TIMEOUT)
 			reply(s, 421, "4.4.2", "%s Error: timeout exceeded",
 			      s->o->hostname);
-		else if (rc == IO_STOP)
+		else if (rc == GW_SRVIO_STOP)
 			reply(s, 421, "4.3.2", "%s Service shutting down",
 			      s->o->hostname);
 		else if (rc == IO_LONG)
 			reply(s, 500, "5.5.2", "Error: line too long");
-		if (rc != IO_OK)
+		if (rc != GW_SRVIO_OK)
 			break;
 		if (bad != NULL) {
 			reply(s, 500, "5.5.2", "Error: %s", bad);
@@ -1124,12 +1005,12 @@ session_main(void *arg)
 	session(s);
 	gw_log_info(s->id, "smtpsrv: disconnect from %s", s->peer);
 	tx_reset(s);
-	if (s->ssl != NULL) {
-		SSL_shutdown(s->ssl);
-		SSL_free(s->ssl);
+	if (s->io.ssl != NULL) {
+		SSL_shutdown(s->io.ssl);
+		SSL_free(s->io.ssl);
 	}
 	ERR_clear_error();
-	close(s->fd);
+	close(s->io.fd);
 	free(s);
 	/* The last touch of srv: run() may free it once active is 0. */
 	pthread_mutex_lock(&srv->mu);
@@ -1169,7 +1050,8 @@ start_session(struct gw_smtpsrv *srv, int fd, const struct sockaddr *sa,
 	s = gw_xcalloc(1, sizeof(*s));
 	s->srv = srv;
 	s->o = &srv->o;
-	s->fd = fd;
+	s->io.fd = fd;
+	s->io.stop_fd = srv->stop_pipe[0];
 	snprintf(s->peer, sizeof(s->peer), "%s:%s", host, serv);
 	gw_id_uuid_time(s->id);
 	pthread_attr_init(&attr);

@@ -63,7 +63,7 @@ libs() {
 	    store_sqlite_inbound.c store_sqlite_inbound.h \
 	    store_sqlite_track.c store_sqlite_track.h \
 	    store_sqlite_status.c store_sqlite_status.h
-	owners openssl/ssl tls.c netio.c smtpsrv.c adminsrv.c
+	owners openssl/ssl tls.c netio.c srvio.c smtpsrv.c adminsrv.c
 	owners openssl/x509 tls.c smime.c certfile.c trust.c netio.c
 	owners openssl/evp digest.c spool.c store_sqlite.c tls.c smime.c \
 	    certfile.c
