@@ -123,6 +123,19 @@ gw_daemon_restart(struct gw_daemon *d)
 	return spawn(d);
 }
 
+/* The end of a daemon's log, to stderr (sanitizer reports land there). */
+static void
+log_tail(const struct gw_daemon *d)
+{
+	char cmd[600], *out = NULL;
+
+	snprintf(cmd, sizeof(cmd), "tail -n 40 %s/dxgw.log", d->dir);
+	if (gw_run(cmd, &out) == 0 && out != NULL)
+		fprintf(stderr, "    --- %s/dxgw.log (end) ---\n%s\n", d->dir,
+			out);
+	free(out);
+}
+
 int
 gw_daemon_stop(struct gw_daemon *d)
 {
@@ -134,6 +147,8 @@ gw_daemon_stop(struct gw_daemon *d)
 	for (int i = 0; i < 200; i++) {
 		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
 			d->pid = 0;
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				log_tail(d); /* why it did not stop cleanly */
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 		}
 		usleep(50000);
