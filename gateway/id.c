@@ -83,3 +83,16 @@ gw_id_uuid_oid(char out[GW_ID_OID_LEN])
 		out[5 + i] = digits[nd - 1 - i];
 	out[5 + nd] = '\0';
 }
+
+void
+gw_id_uuid_name(const char *name, char out[GW_ID_UUID_LEN])
+{
+	/* dxgw's namespace: a fixed random UUID, never to change. */
+	static const uuid_t ns = {0x5b, 0x2e, 0x8c, 0x41, 0x9d, 0x07,
+				  0x4f, 0x6a, 0xa3, 0x1c, 0x72, 0xe4,
+				  0x0b, 0x96, 0xd8, 0x35};
+	uuid_t u;
+
+	uuid_generate_sha1(u, ns, name, strlen(name));
+	uuid_unparse_lower(u, out);
+}

@@ -22,6 +22,12 @@ void gw_id_uuid(char out[GW_ID_UUID_LEN]);
  * ones dirty a different page per insert.
  */
 void gw_id_uuid_time(char out[GW_ID_UUID_LEN]);
+/*
+ * The name-based UUID (RFC 9562 version 5, SHA-1, in dxgw's own
+ * namespace) of name: the same name gives the same UUID, e.g. the
+ * wsa:MessageID of a request retried after a crash.
+ */
+void gw_id_uuid_name(const char *name, char out[GW_ID_UUID_LEN]);
 /* A random UUID as an OID under 2.25 (at most 44 characters). */
 void gw_id_uuid_oid(char out[GW_ID_OID_LEN]);
 

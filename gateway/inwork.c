@@ -27,7 +27,7 @@
 
 #include "buf.h"
 #include "deliver.h"
-#include "digest.h"
+#include "id.h"
 #include "inbound_int.h"
 #include "log.h"
 #include "mdn.h"
@@ -175,13 +175,11 @@ processed_mdns(struct work *w)
 static void
 request_id(const char *txid, const char *url, size_t k, char out[64])
 {
-	char in[2200], h[41];
+	char name[2200], u[GW_ID_UUID_LEN];
 
-	snprintf(in, sizeof(in), "%s\n%s\n%zu", txid, url, k);
-	gw_digest_sha1_hex(in, strlen(in), h);
-	/* UUID layout, version 5 and the RFC 4122 variant (RFC 4122 4.3) */
-	snprintf(out, 64, "urn:uuid:%.8s-%.4s-5%.3s-%c%.3s-%.12s", h, h + 8,
-		 h + 13, "89ab"[h[16] % 4], h + 17, h + 20);
+	snprintf(name, sizeof(name), "%s\n%s\n%zu", txid, url, k);
+	gw_id_uuid_name(name, u);
+	snprintf(out, 64, "urn:uuid:%s", u);
 }
 
 static void

@@ -129,13 +129,6 @@ gw_sqlin_free(struct gw_sqlin *in)
 	free(in);
 }
 
-/* Unix seconds and counts. */
-static void
-bind_ll(sqlite3_stmt *st, int i, long long v)
-{
-	sqlite3_bind_int64(st, i, (sqlite3_int64)v);
-}
-
 int
 gw_sqlin_accept(struct gw_sqlin *in, const char *txid,
 		const struct gw_store_inmsg *m, long long now, long lifetime_s,
@@ -155,9 +148,9 @@ gw_sqlin_accept(struct gw_sqlin *in, const char *txid,
 	sqlite3_bind_int(st, 9, m->wants_final ? 1 : 0);
 	gw_sql_bind_str(st, 10, m->signers);
 	gw_sql_bind_str(st, 11, gw_spool_file_relpath(m->file));
-	bind_ll(st, 12, (long long)gw_spool_file_size(m->file));
-	bind_ll(st, 13, now);
-	bind_ll(st, 14, now + lifetime_s);
+	gw_sql_bind_ll(st, 12, (long long)gw_spool_file_size(m->file));
+	gw_sql_bind_ll(st, 13, now);
+	gw_sql_bind_ll(st, 14, now + lifetime_s);
 	if ((rc = gw_sql_exec(in->db, st, "insert inbound", err)) < 0)
 		return rc;
 	for (size_t i = 0; i < m->nrcpts; i++) {
@@ -297,14 +290,14 @@ gw_sqlin_claim(struct gw_sqlin *in, const char *spool_dir, long long now,
 
 	*jobs = NULL;
 	*n = 0;
-	bind_ll(st, 1, now);
-	bind_ll(st, 2, limit(max));
+	gw_sql_bind_ll(st, 1, now);
+	gw_sql_bind_ll(st, 2, limit(max));
 	if ((rc = read_jobs(in, st, spool_dir, max, &v, &k, err)) < 0)
 		return rc;
 	for (size_t i = 0; i < k; i++) {
 		st = in->st[I_CLAIM];
 		gw_sql_bind_str(st, 1, v[i].txid);
-		bind_ll(st, 2, now + lease_s);
+		gw_sql_bind_ll(st, 2, now + lease_s);
 		if ((rc = gw_sql_exec(in->db, st, "inbound claim", err)) < 0) {
 			gw_store_injobs_free(v, k);
 			return rc;
@@ -357,9 +350,9 @@ insert_notes(struct gw_sqlin *in, const char *txid,
 		gw_sql_bind_str(st, 4, o->message_id);
 		gw_sql_bind_str(st, 5, o->mail_from);
 		gw_sql_bind_str(st, 6, gw_spool_file_relpath(o->file));
-		bind_ll(st, 7, (long long)gw_spool_file_size(o->file));
-		bind_ll(st, 8, now);
-		bind_ll(st, 9, now + lifetime_s);
+		gw_sql_bind_ll(st, 7, (long long)gw_spool_file_size(o->file));
+		gw_sql_bind_ll(st, 8, now);
+		gw_sql_bind_ll(st, 9, now + lifetime_s);
 		if ((rc = gw_sql_exec(in->db, st, "insert notice", err)) < 0)
 			return rc;
 	}
@@ -435,7 +428,7 @@ gw_sqlin_result(struct gw_sqlin *in, const struct gw_store_injob *job,
 	if (left == 0) {
 		gw_sql_bind_str(st, 2, error);
 	} else {
-		bind_ll(st, 2, next_at);
+		gw_sql_bind_ll(st, 2, next_at);
 		gw_sql_bind_str(st, 3, error);
 	}
 	return gw_sql_exec(in->db, st, "inbound state", err);
@@ -446,7 +439,7 @@ gw_sqlin_reset(struct gw_sqlin *in, long long now, struct gw_err *err)
 {
 	sqlite3_stmt *st = in->st[I_RESET];
 
-	bind_ll(st, 1, now);
+	gw_sql_bind_ll(st, 1, now);
 	return gw_sql_exec(in->db, st, "reset inbound leases", err);
 }
 
@@ -476,6 +469,6 @@ gw_sqlin_list(struct gw_sqlin *in, const char *spool_dir, size_t max,
 
 	*jobs = NULL;
 	*n = 0;
-	bind_ll(st, 1, limit(max));
+	gw_sql_bind_ll(st, 1, limit(max));
 	return read_jobs(in, st, spool_dir, max, jobs, n, err);
 }

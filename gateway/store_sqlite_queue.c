@@ -194,13 +194,6 @@ gw_sqlq_recent(struct gw_sqlq *q, size_t max, char ***txids, size_t *n,
 	return txids_of(q, Q_RECENT, "recent submissions", max, txids, n, err);
 }
 
-/* Unix seconds and ids. */
-static void
-bind_ll(sqlite3_stmt *st, int i, long long v)
-{
-	sqlite3_bind_int64(st, i, (sqlite3_int64)v);
-}
-
 int
 gw_sqlq_convert(struct gw_sqlq *q, const char *txid, struct gw_err *err)
 {
@@ -238,16 +231,16 @@ gw_sqlq_queue(struct gw_sqlq *q, struct gw_sqltr *tr, const char *txid,
 		gw_sql_bind_str(st, 3, m->message_id);
 		gw_sql_bind_str(st, 4, m->mail_from);
 		gw_sql_bind_str(st, 5, gw_spool_file_relpath(m->file));
-		bind_ll(st, 6, (long long)gw_spool_file_size(m->file));
-		bind_ll(st, 7, now);
-		bind_ll(st, 8, now + lifetime_s);
+		gw_sql_bind_ll(st, 6, (long long)gw_spool_file_size(m->file));
+		gw_sql_bind_ll(st, 7, now);
+		gw_sql_bind_ll(st, 8, now + lifetime_s);
 		sqlite3_bind_int(st, 9, m->final_delivery ? 1 : 0);
 		if ((rc = gw_sql_exec(q->db, st, "insert job", err)) < 0)
 			goto out;
 		id = (long long)sqlite3_last_insert_rowid(q->db);
 		for (size_t j = 0; j < m->nrcpts; j++) {
 			st = q->st[Q_RCPT_JOB];
-			bind_ll(st, 1, id);
+			gw_sql_bind_ll(st, 1, id);
 			gw_sql_bind_str(st, 2, stamp);
 			gw_sql_bind_str(st, 3, txid);
 			gw_sql_bind_str(st, 4, m->rcpts[j]);
@@ -269,7 +262,7 @@ gw_sqlq_queue(struct gw_sqlq *q, struct gw_sqltr *tr, const char *txid,
 		gw_sql_bind_str(st, 2, stamp);
 		gw_sql_bind_str(st, 3, txid);
 		gw_sql_bind_str(st, 4, fails[i].address);
-		bind_ll(st, 5, now);
+		gw_sql_bind_ll(st, 5, now);
 		if ((rc = gw_sql_exec(q->db, st, "recipient failed", err)) < 0)
 			goto out;
 		if (sqlite3_changes(q->db) == 1 &&
@@ -319,7 +312,7 @@ load_rcpts(struct gw_sqlq *q, struct gw_store_job *j, struct gw_err *err)
 	int src;
 	int rc = 0;
 
-	bind_ll(st, 1, j->id);
+	gw_sql_bind_ll(st, 1, j->id);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		if (j->nrcpts == cap) {
 			cap = cap ? 2 * cap : 4;
@@ -345,8 +338,8 @@ gw_sqlq_claim(struct gw_sqlq *q, const char *spool_dir, long long now,
 	int src;
 	int rc = -1;
 
-	bind_ll(st, 1, now);
-	bind_ll(st, 2, (long long)max);
+	gw_sql_bind_ll(st, 1, now);
+	gw_sql_bind_ll(st, 2, (long long)max);
 	while (k < max && (src = sqlite3_step(st)) == SQLITE_ROW)
 		job_from_row(st, spool_dir, &v[k++]);
 	gw_sql_done(st);
@@ -356,8 +349,8 @@ gw_sqlq_claim(struct gw_sqlq *q, const char *spool_dir, long long now,
 	}
 	for (size_t i = 0; i < k; i++) {
 		st = q->st[Q_CLAIM];
-		bind_ll(st, 1, v[i].id);
-		bind_ll(st, 2, now + lease_s);
+		gw_sql_bind_ll(st, 1, v[i].id);
+		gw_sql_bind_ll(st, 2, now + lease_s);
 		if ((rc = gw_sql_exec(q->db, st, "claim", err)) < 0 ||
 		    (!v[i].notice && (rc = load_rcpts(q, &v[i], err)) < 0))
 			goto out;
@@ -398,7 +391,7 @@ gw_sqlq_result(struct gw_sqlq *q, struct gw_sqltr *tr,
 
 	/* The row, not the caller's copy, says what kind of job it is. */
 	st = q->st[Q_KIND];
-	bind_ll(st, 1, job->id);
+	gw_sql_bind_ll(st, 1, job->id);
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW) {
 		notice = sqlite3_column_int(st, 0) != 0;
@@ -415,16 +408,16 @@ gw_sqlq_result(struct gw_sqlq *q, struct gw_sqltr *tr,
 			st = q->st[Q_NOTE_SET];
 			gw_sql_bind_str(st, 1, states[res[i].outcome]);
 			gw_sql_bind_str(st, 2, res[i].reason);
-			bind_ll(st, 3, job->id);
+			gw_sql_bind_ll(st, 3, job->id);
 			gw_sql_bind_str(st, 4, res[i].address);
 		} else {
 			st = q->st[Q_RCPT_SET];
 			gw_sql_bind_str(st, 1, states[res[i].outcome]);
 			gw_sql_bind_str(st, 2, res[i].reason);
 			gw_sql_bind_str(st, 3, now);
-			bind_ll(st, 4, job->id);
+			gw_sql_bind_ll(st, 4, job->id);
 			gw_sql_bind_str(st, 5, res[i].address);
-			bind_ll(st, 6, at);
+			gw_sql_bind_ll(st, 6, at);
 		}
 		if ((rc = gw_sql_exec(q->db, st, "recipient result", err)) < 0)
 			goto out;
@@ -436,7 +429,7 @@ gw_sqlq_result(struct gw_sqlq *q, struct gw_sqltr *tr,
 			goto out;
 	}
 	st = q->st[notice ? Q_NOTE_LEFT : Q_LEFT];
-	bind_ll(st, 1, job->id);
+	gw_sql_bind_ll(st, 1, job->id);
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW)
 		left = (long long)sqlite3_column_int64(st, 0);
@@ -446,11 +439,11 @@ gw_sqlq_result(struct gw_sqlq *q, struct gw_sqltr *tr,
 		goto out;
 	}
 	st = q->st[left == 0 || next_at == 0 ? Q_JOB_DONE : Q_JOB_AGAIN];
-	bind_ll(st, 1, job->id);
+	gw_sql_bind_ll(st, 1, job->id);
 	if (left == 0 || next_at == 0) {
 		gw_sql_bind_str(st, 2, error);
 	} else {
-		bind_ll(st, 2, next_at);
+		gw_sql_bind_ll(st, 2, next_at);
 		gw_sql_bind_str(st, 3, error);
 	}
 	rc = gw_sql_exec(q->db, st, "job state", err);
@@ -464,6 +457,6 @@ gw_sqlq_reset(struct gw_sqlq *q, long long now, struct gw_err *err)
 {
 	sqlite3_stmt *st = q->st[Q_RESET];
 
-	bind_ll(st, 1, now);
+	gw_sql_bind_ll(st, 1, now);
 	return gw_sql_exec(q->db, st, "reset leases", err);
 }

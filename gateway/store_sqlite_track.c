@@ -170,13 +170,6 @@ gw_sqltr_free(struct gw_sqltr *tr)
 	free(tr);
 }
 
-/* Unix seconds and counts. */
-static void
-bind_ll(sqlite3_stmt *st, int i, long long v)
-{
-	sqlite3_bind_int64(st, i, (sqlite3_int64)v);
-}
-
 /* LIMIT takes a signed 64-bit count. */
 static long long
 limit(size_t max)
@@ -194,7 +187,7 @@ event_row(struct gw_sqltr *tr, const char *txid, const char *address,
 
 	gw_sql_bind_str(st, 1, txid);
 	gw_sql_bind_str(st, 2, address);
-	bind_ll(st, 3, at);
+	gw_sql_bind_ll(st, 3, at);
 	gw_sql_bind_str(st, 4, event);
 	gw_sql_bind_str(st, 5, detail);
 	gw_sql_bind_str(st, 6, prefix);
@@ -310,7 +303,7 @@ gw_sqltr_set(struct gw_sqltr *tr, const struct gw_store_trackset *t,
 	gw_sql_bind_str(st, 2, t->address);
 	gw_sql_bind_str(st, 3, t->state);
 	sqlite3_bind_int(st, 4, t->final ? 1 : 0);
-	bind_ll(st, 5, now);
+	gw_sql_bind_ll(st, 5, now);
 	gw_sql_bind_str(st, 6, t->reason);
 	sqlite3_bind_int(st, 7, t->owe_ehr ? 1 : 0);
 	gw_sql_bind_str(st, 8, t->expect);
@@ -368,15 +361,15 @@ gw_sqltr_ehr_claim(struct gw_sqltr *tr, long long now, long lease_s, size_t max,
 
 	*rows = NULL;
 	*n = 0;
-	bind_ll(st, 1, now);
-	bind_ll(st, 2, limit(max));
+	gw_sql_bind_ll(st, 1, now);
+	gw_sql_bind_ll(st, 2, limit(max));
 	if ((rc = read_rows(tr, st, max, "owed dispositions", &v, &k, err)) < 0)
 		return rc;
 	for (size_t i = 0; i < k; i++) {
 		st = tr->st[T_EHR_CLAIM];
 		gw_sql_bind_str(st, 1, v[i].txid);
 		gw_sql_bind_str(st, 2, v[i].address);
-		bind_ll(st, 3, now + lease_s);
+		gw_sql_bind_ll(st, 3, now + lease_s);
 		if ((rc = gw_sql_exec(tr->db, st, "disposition claim", err)) <
 		    0) {
 			gw_store_trackrows_free(v, k);
@@ -403,7 +396,7 @@ gw_sqltr_ehr_result(struct gw_sqltr *tr, const char *txid, const char *address,
 	gw_sql_bind_str(st, 1, txid);
 	gw_sql_bind_str(st, 2, address);
 	gw_sql_bind_str(st, 3, ehr_state);
-	bind_ll(st, 4, next_at);
+	gw_sql_bind_ll(st, 4, next_at);
 	if ((rc = gw_sql_exec(tr->db, st, "disposition result", err)) < 0)
 		return rc;
 	if (sqlite3_changes(tr->db) == 1)
@@ -538,8 +531,8 @@ gw_sqltr_overdue(struct gw_sqltr *tr, long long sent_before, size_t max,
 {
 	sqlite3_stmt *st = tr->st[T_OVERDUE];
 
-	bind_ll(st, 1, sent_before);
-	bind_ll(st, 2, limit(max));
+	gw_sql_bind_ll(st, 1, sent_before);
+	gw_sql_bind_ll(st, 2, limit(max));
 	return read_rows(tr, st, max, "overdue recipients", rows, n, err);
 }
 
@@ -550,7 +543,7 @@ gw_sqltr_notices(struct gw_sqltr *tr, struct gw_sqlin *in,
 {
 	sqlite3_stmt *st = tr->st[T_UNTRACKED];
 
-	bind_ll(st, 1, limit(max));
+	gw_sql_bind_ll(st, 1, limit(max));
 	return gw_sqlin_read(in, st, spool_dir, max, rows, n, err);
 }
 
@@ -578,7 +571,7 @@ gw_sqltr_query(struct gw_sqltr *tr, const struct gw_store_trackq *q,
 	gw_sql_bind_str(st, 2, q->address);
 	gw_sql_bind_str(st, 3, stamp_of(q->since, since));
 	gw_sql_bind_str(st, 4, stamp_of(q->until, until));
-	bind_ll(st, 5, limit(q->max));
+	gw_sql_bind_ll(st, 5, limit(q->max));
 	return read_rows(tr, st, q->max, "query recipients", rows, n, err);
 }
 
@@ -594,8 +587,8 @@ gw_sqltr_events(struct gw_sqltr *tr, long long after_id, size_t max,
 
 	*rows = NULL;
 	*n = 0;
-	bind_ll(st, 1, after_id);
-	bind_ll(st, 2, limit(max));
+	gw_sql_bind_ll(st, 1, after_id);
+	gw_sql_bind_ll(st, 2, limit(max));
 	while (k < max && (src = sqlite3_step(st)) == SQLITE_ROW) {
 		if (k == cap) {
 			cap = cap ? 2 * cap : 64;

@@ -117,3 +117,9 @@ gw_sql_stamp(char out[32])
 	if (r < 0 || (size_t)r >= 32 - n)
 		memcpy(out, "1970-01-01T00:00:00.000Z", 25);
 }
+
+void
+gw_sql_bind_ll(sqlite3_stmt *st, int i, long long v)
+{
+	sqlite3_bind_int64(st, i, (sqlite3_int64)v);
+}

@@ -22,6 +22,8 @@ int gw_sql_exec(sqlite3 *db, sqlite3_stmt *st, const char *what,
 void gw_sql_done(sqlite3_stmt *st);
 /* Bind a string, NULL as SQL NULL (not copied: keep it alive). */
 void gw_sql_bind_str(sqlite3_stmt *st, int i, const char *s);
+/* Bind a 64-bit integer (Unix seconds, ids, counts). */
+void gw_sql_bind_ll(sqlite3_stmt *st, int i, long long v);
 /* A malloc'ed copy of a text column, or NULL. */
 char *gw_sql_col_dup(sqlite3_stmt *st, int i);
 /* Copy a text column into a fixed buffer; false if NULL or too long. */

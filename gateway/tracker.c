@@ -259,12 +259,12 @@ disposition_xml(const struct gw_store_trackrow *r, struct gw_buf *b)
 static void
 disposition_id(const struct gw_store_trackrow *r, char out[64])
 {
-	char in[2200], h[41];
+	char name[2200], u[GW_ID_UUID_LEN];
 
-	snprintf(in, sizeof(in), "disposition\n%s\n%s", r->txid, r->address);
-	gw_digest_sha1_hex(in, strlen(in), h);
-	snprintf(out, 64, "urn:uuid:%.8s-%.4s-5%.3s-%c%.3s-%.12s", h, h + 8,
-		 h + 13, "89ab"[h[16] % 4], h + 17, h + 20);
+	snprintf(name, sizeof(name), "disposition\n%s\n%s", r->txid,
+		 r->address);
+	gw_id_uuid_name(name, u);
+	snprintf(out, 64, "urn:uuid:%s", u);
 }
 
 /* POST one disposition; the class of the outcome, why when not OK. */
