@@ -74,7 +74,17 @@ $(B)/tobj/%.o: tests/%.c $(GEN)/soapH.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(INCS) -Itests -Itests/support -c -o $@ $<
 
-$(LIB): $(OBJ)
+# The stylesheets under xslt/ are compiled into the binary (xform.h).
+XSL      := $(sort $(wildcard xslt/*.xsl))
+$(GEN)/xslt_embed.c: $(XSL) scripts/embed.sh
+	@mkdir -p $(@D)
+	sh scripts/embed.sh $@ $(XSL)
+
+$(B)/gen/xslt_embed.o: $(GEN)/xslt_embed.c gateway/xform.h
+	@mkdir -p $(@D)
+	$(CC) $(GENFLAGS) $(INCS) -c -o $@ $<
+
+$(LIB): $(OBJ) $(B)/gen/xslt_embed.o
 	@rm -f $@
 	ar rcs $@ $^
 

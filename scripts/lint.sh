@@ -55,8 +55,8 @@ owners() { # library header prefix, then the files allowed to include it
 }
 
 libs() {
-	owners libxml xdsxml.c cda.c
-	owners libxslt xdsxml.c cda.c
+	owners libxml xdsxml.c cda.c xform.c
+	owners libxslt xdsxml.c cda.c xform.c
 	owners sqlite3 store_sqlite.c store_sqlite_ckpt.c store_sqlite_ckpt.h \
 	    store_sqlite_util.c store_sqlite_util.h store_sqlite_queue.c \
 	    store_sqlite_queue.h store_sqlite_addr.c store_sqlite_addr.h \
