@@ -678,8 +678,8 @@ GW_TEST(xdmin_ccda_limited)
 	CHECK_STR(x->entries[0].hash, sha);
 	/* typeCode and formatCode from the header. */
 	CHECK(strstr(r.subs[0].metadata, h->type.code) != NULL);
-	CHECK(h->format_code != NULL &&
-	      strstr(r.subs[0].metadata, h->format_code) != NULL);
+	CHECK(h->format.code != NULL &&
+	      strstr(r.subs[0].metadata, h->format.code) != NULL);
 	gw_xds_submission_free(x);
 	gw_cda_header_free(h);
 	gw_xdmin_result_dispose(&r);
