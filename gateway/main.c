@@ -11,6 +11,8 @@
  *	dxgw status [-c FILE] [-n N] [-j] [ID]  traffic (cli_status.c)
  *	                          the address book (cli_addr.c)
  *	dxgw ehr-sink ...         an ITI-41 recipient writing to a directory
+ *	dxgw validate [-c FILE] [--json] FILE...
+ *	                          C-CDA XSD + Schematron (cli_validate.c)
  * DESCRIPTION
  *	Startup errors (config, store, bind) are fatal with a message and a
  *	non-zero exit; after startup a bad input fails one transaction,
@@ -431,6 +433,19 @@ cmd_config(int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
+/* dxgw validate: the config names the schema files; 2 when it is bad. */
+static int
+cmd_validate(int argc, char **argv)
+{
+	struct gw_config cfg;
+	int rc = 2;
+
+	if (load_config(config_arg(argc, argv), &cfg) == 0)
+		rc = gw_cli_validate(&cfg, argc - 1, argv + 1);
+	gw_config_dispose(&cfg);
+	return rc;
+}
+
 static void
 usage(FILE *f)
 {
@@ -444,6 +459,8 @@ usage(FILE *f)
 		   "       dxgw addr add|list|deactivate [-c FILE] ...  "
 		   "(dxgw addr -h)\n"
 		   "       dxgw status [-c FILE] [-n N] [-j] [ID]\n"
+		   "       dxgw validate [-c FILE] [--json] [--warnings] "
+		   "FILE...  (dxgw validate -h)\n"
 		   "       dxgw ehr-sink [-c FILE] [--listen HOST:PORT] "
 		   "[--dir DIR] ...  (dxgw ehr-sink -h)\n");
 }
@@ -465,6 +482,8 @@ main(int argc, char **argv)
 		return cmd_ehr_sink(argc, argv);
 	if (strcmp(argv[1], "config") == 0)
 		return cmd_config(argc, argv);
+	if (strcmp(argv[1], "validate") == 0)
+		return cmd_validate(argc, argv);
 	if (strcmp(argv[1], "cert") == 0 || strcmp(argv[1], "anchor") == 0 ||
 	    strcmp(argv[1], "addr") == 0 || strcmp(argv[1], "status") == 0)
 		return cmd_keys(argc, argv);
