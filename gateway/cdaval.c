@@ -200,7 +200,7 @@ same_name(const xmlNode *a, const xmlNode *b)
 static void
 node_path(const xmlNode *node, char *out, size_t len)
 {
-	const xmlNode *chain[256];
+	const xmlNode *chain[300]; /* deeper than the parser lets through */
 	size_t n = 0, used = 0;
 	const char *attr = NULL;
 
@@ -212,7 +212,7 @@ node_path(const xmlNode *node, char *out, size_t len)
 	for (; node != NULL && node->type == XML_ELEMENT_NODE;
 	     node = node->parent) {
 		if (n == sizeof(chain) / sizeof(chain[0]))
-			return;
+			goto toolong;
 		chain[n++] = node;
 	}
 	while (n > 0) {
