@@ -11,7 +11,11 @@
 #include <time.h>
 
 #include <libxml/parser.h>
+#include <libxslt/transform.h>
+#include <libxslt/xsltInternals.h>
+#include <libxslt/xsltutils.h>
 
+#include "buf.h"
 #include "sch.h"
 
 #define R21 "schema/ccda-r2.1-schematron/"
@@ -329,4 +333,93 @@ GW_TEST(sch_load_refuses_what_it_cannot_run)
 		CHECK(e.msg[0] != '\0');
 		free(p);
 	}
+}
+
+/* Findings of the straightforward pipeline, as "FAIL id" lines sorted. */
+static char *
+xslt_findings(xsltStylesheetPtr gen, xmlDocPtr doc)
+{
+	xmlDocPtr r = xsltApplyStylesheet(gen, doc, NULL);
+	xmlChar *text = NULL;
+	int len = 0;
+	char *out;
+
+	if (!r)
+		return NULL;
+	xsltSaveResultToString(&text, &len, r, gen);
+	xmlFreeDoc(r);
+	out = strndup(text ? (const char *)text : "", (size_t)len);
+	xmlFree(text);
+	return out;
+}
+
+/*
+ * dxgw's engine and xslt/sch-to-xslt.xsl (the classic pipeline) find the
+ * same failed assertions: an oracle independent of the recorded results.
+ */
+GW_TEST(sch_same_findings_as_the_xslt_pipeline)
+{
+	static const char *docs[] = {
+	    "ccda/hl7-c-cda-examples/Referrals - Planned and Completed/Close "
+	    "Referral with a Document/Consult Document Closing "
+	    "Referral(C-CDAR2.1).xml",
+	    "ccda/ett/ToC_Ambulatory_No_Stylesheet.xml",
+	};
+	const char *params[] = {"phase", "'errors'", NULL};
+	char *sp = cpath(R21S), xp[512];
+	xmlDocPtr schdoc = xmlReadFile(sp, NULL, OPTS), gendoc;
+	xsltStylesheetPtr comp, gen;
+	struct gw_sch *s = NULL;
+	struct gw_err e;
+
+	snprintf(xp, sizeof xp, "%s", "xslt/sch-to-xslt.xsl");
+	comp = xsltParseStylesheetFile((const xmlChar *)xp);
+	REQUIRE(comp != NULL && schdoc != NULL);
+	REQUIRE(gw_sch_load(sp, &s, &e) == 0);
+	gendoc = xsltApplyStylesheet(comp, schdoc, params);
+	REQUIRE(gendoc != NULL);
+	xmlFree((xmlChar *)gendoc->URL); /* voc.xml beside the schema */
+	gendoc->URL = xmlStrdup(schdoc->URL);
+	gen = xsltParseStylesheetDoc(gendoc);
+	REQUIRE(gen != NULL);
+	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		char *dp = cpath(docs[i]), *got, *want, line[256];
+		xmlDocPtr d = xmlReadFile(dp, NULL, OPTS);
+		struct gw_sch_report rep;
+		struct gw_buf b;
+
+		REQUIRE(d != NULL);
+		want = xslt_findings(gen, d);
+		REQUIRE(want != NULL);
+		CHECK(strstr(want, "FAIL ") != NULL); /* not vacuous */
+		REQUIRE(gw_sch_check(s, d, GW_SCH_ERRORS, 0, &rep, &e) == 0);
+		gw_buf_init(&b, 1 << 20);
+		for (size_t k = 0; k < rep.n; k++) {
+			snprintf(line, sizeof line, "FAIL %s\n",
+				 rep.v[k].id ? rep.v[k].id : "noid");
+			CHECK(strstr(want, line) != NULL);
+			gw_buf_puts(&b, line);
+		}
+		got = gw_buf_take(&b);
+		/* Same number of lines: each of ours is one of theirs. */
+		{
+			size_t nw = 0, ng = 0;
+
+			for (const char *p = want; *p; p++)
+				nw += *p == '\n';
+			for (const char *p = got ? got : ""; *p; p++)
+				ng += *p == '\n';
+			CHECK_INT((long)ng, (long)nw);
+		}
+		free(got);
+		free(want);
+		gw_sch_report_dispose(&rep);
+		xmlFreeDoc(d);
+		free(dp);
+	}
+	xsltFreeStylesheet(gen);
+	xsltFreeStylesheet(comp);
+	xmlFreeDoc(schdoc);
+	gw_sch_free(s);
+	free(sp);
 }
