@@ -1,7 +1,9 @@
 /*
- * Unit tests for sch: the Schematron engine against the ISO skeleton's
- * findings on the corpus (observed-results.tsv is the oracle), and the
- * skeleton semantics on small hand-written schemas.
+ * Unit tests for sch: the skeleton semantics on small hand-written
+ * schemas, and the same findings as xslt/sch-to-xslt.xsl (the classic
+ * pipeline) on corpus documents. The recorded skeleton findings of every
+ * corpus document (observed-results.tsv) are checked through cdaval in
+ * test_cdaval.c.
  */
 #include "harness.h"
 
@@ -35,128 +37,6 @@ cpath(const char *rel)
 		abort();
 	snprintf(p, n, "%s/%s", gw_test_corpus(), rel);
 	return p;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The tsv's form: sorted ids, "noid" for none, "xN" for N > 1. */
-static void
-summarise(const struct gw_sch_report *rep, char *out, size_t outlen)
-{
-	const char **ids = calloc(rep->n + 1, sizeof *ids);
-	size_t len = 0;
-
-	if (!ids)
-		abort();
-	for (size_t i = 0; i < rep->n; i++)
-		ids[i] = rep->v[i].id ? rep->v[i].id : "noid";
-	qsort(ids, rep->n, sizeof *ids, cmp_str);
-	out[0] = '\0';
-	for (size_t i = 0; i < rep->n;) {
-		size_t j = i;
-
-		while (j < rep->n && strcmp(ids[j], ids[i]) == 0)
-			j++;
-		if (j - i > 1)
-			len += (size_t)snprintf(out + len, outlen - len,
-						"%s%sx%zu", len ? " " : "",
-						ids[i], j - i);
-		else
-			len += (size_t)snprintf(out + len, outlen - len, "%s%s",
-						len ? " " : "", ids[i]);
-		if (len >= outlen)
-			break;
-		i = j;
-	}
-	free((void *)ids);
-}
-
-static int
-cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-/* Same failed assertions, with the same counts, as the skeleton run. */
-GW_TEST(sch_r21_errors_match_skeleton_on_corpus)
-{
-	char *sp = cpath(R21S), *tp = cpath("observed-results.tsv");
-	size_t tlen, ndocs = 0, bad = 0;
-	char *tsv = gw_test_slurp(tp, &tlen), *line, *save = NULL;
-	struct gw_sch *s = NULL;
-	struct gw_err e;
-	double ms[512];
-
-	REQUIRE(tsv != NULL);
-	REQUIRE(gw_sch_load(sp, &s, &e) == 0);
-	for (line = strtok_r(tsv, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *f[9], *p = line, *doc_path, got[4096];
-		struct gw_sch_report rep;
-		xmlDocPtr doc;
-		size_t nf = 0;
-		double t0;
-
-		while (nf < 9) {
-			f[nf++] = p;
-			p = strchr(p, '\t');
-			if (!p)
-				break;
-			*p++ = '\0';
-		}
-		if (nf < 9 || strcmp(f[0], "file") == 0)
-			continue;
-		doc_path = cpath(f[0]);
-		doc = xmlReadFile(doc_path, NULL, OPTS);
-		free(doc_path);
-		if (!doc) {
-			CHECK(strcmp(f[6], "0") == 0);
-			continue;
-		}
-		t0 = now_ms();
-		CHECK(gw_sch_check(s, doc, GW_SCH_ERRORS, 0, &rep, &e) == 0);
-		if (ndocs < sizeof ms / sizeof ms[0])
-			ms[ndocs] = now_ms() - t0;
-		ndocs++;
-		summarise(&rep, got, sizeof got);
-		if (strcmp(got, f[7]) != 0 ||
-		    rep.nerrors != strtoul(f[6], NULL, 10)) {
-			printf("  %s\n    skeleton: %s\n    sch:      %s\n",
-			       f[0], f[7], got);
-			bad++;
-		}
-		gw_sch_report_dispose(&rep);
-		xmlFreeDoc(doc);
-	}
-	CHECK(bad == 0);
-	CHECK(ndocs > 200);
-	if (ndocs) {
-		size_t k = ndocs < 512 ? ndocs : 512;
-
-		qsort(ms, k, sizeof ms[0], cmp_dbl);
-		printf("  %zu documents, errors phase: median %.1f ms, max "
-		       "%.1f ms\n",
-		       ndocs, ms[k / 2], ms[k - 1]);
-	}
-	gw_sch_free(s);
-	free(tsv);
-	free(sp);
-	free(tp);
 }
 
 /* Write text to a file under the test directory; returns its path. */
