@@ -762,13 +762,11 @@ xml_error(xmlParserCtxtPtr ctxt, struct gw_err *err)
 }
 
 int
-gw_cda_header_parse(const char *xml, size_t len, struct gw_cda_header **out,
-		    struct gw_err *err)
+gw_cda_doc_parse(const char *xml, size_t len, struct _xmlDoc **out,
+		 struct gw_err *err)
 {
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr doc = NULL;
-	xmlNode *root;
-	struct gw_cda_header *h;
 	int rc = 0;
 
 	*out = NULL;
@@ -801,20 +799,42 @@ gw_cda_header_parse(const char *xml, size_t len, struct gw_cda_header **out,
 		    "CDA: document type declarations are not accepted");
 		goto done;
 	}
-	root = xmlDocGetRootElement(doc);
-	if (!is_v3(root, "ClinicalDocument")) {
+	if (!is_v3(xmlDocGetRootElement(doc), "ClinicalDocument")) {
 		rc = gw_err_set(
 		    err, GW_ENOTFOUND, "5.6.0",
 		    "CDA: root element is not an HL7 v3 ClinicalDocument");
 		goto done;
 	}
-	h = gw_xcalloc(1, sizeof(*h));
-	extract(h, root);
-	*out = h;
+	*out = doc;
+	doc = NULL;
 done:
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
 	return rc;
+}
+
+void
+gw_cda_doc_free(struct _xmlDoc *doc)
+{
+	xmlFreeDoc(doc);
+}
+
+int
+gw_cda_header_parse(const char *xml, size_t len, struct gw_cda_header **out,
+		    struct gw_err *err)
+{
+	xmlDocPtr doc = NULL;
+	struct gw_cda_header *h;
+	int rc;
+
+	*out = NULL;
+	if ((rc = gw_cda_doc_parse(xml, len, &doc, err)) < 0)
+		return rc;
+	h = gw_xcalloc(1, sizeof(*h));
+	extract(h, xmlDocGetRootElement(doc));
+	*out = h;
+	gw_cda_doc_free(doc);
+	return 0;
 }
 
 static void

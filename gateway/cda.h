@@ -87,6 +87,17 @@ bool gw_cda_sniff(const char *p, size_t len);
 int gw_cda_header_parse(const char *xml, size_t len, struct gw_cda_header **out,
 			struct gw_err *err);
 
+/*
+ * Parse xml with the checks of gw_cda_header_parse() (same limits and
+ * return codes) and hand over the libxml2 tree in *out, for a stylesheet
+ * run (gw_xform_run_doc). The caller frees it with gw_cda_doc_free().
+ * Thread-safe.
+ */
+struct _xmlDoc;
+int gw_cda_doc_parse(const char *xml, size_t len, struct _xmlDoc **out,
+		     struct gw_err *err);
+void gw_cda_doc_free(struct _xmlDoc *doc);
+
 /* Release a header; NULL is fine. */
 void gw_cda_header_free(struct gw_cda_header *h);
 

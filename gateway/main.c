@@ -11,6 +11,7 @@
  *	dxgw status [-c FILE] [-n N] [-j] [ID]  traffic (cli_status.c)
  *	                          the address book (cli_addr.c)
  *	dxgw ehr-sink ...         an ITI-41 recipient writing to a directory
+ *	dxgw render FILE [-o OUT] a C-CDA as safe XHTML (cli_render.c)
  * DESCRIPTION
  *	Startup errors (config, store, bind) are fatal with a message and a
  *	non-zero exit; after startup a bad input fails one transaction,
@@ -445,7 +446,8 @@ usage(FILE *f)
 		   "(dxgw addr -h)\n"
 		   "       dxgw status [-c FILE] [-n N] [-j] [ID]\n"
 		   "       dxgw ehr-sink [-c FILE] [--listen HOST:PORT] "
-		   "[--dir DIR] ...  (dxgw ehr-sink -h)\n");
+		   "[--dir DIR] ...  (dxgw ehr-sink -h)\n"
+		   "       dxgw render FILE [-o OUT]\n");
 }
 
 int
@@ -461,6 +463,8 @@ main(int argc, char **argv)
 		return cmd_serve(argc, argv);
 	if (strcmp(argv[1], "submit") == 0)
 		return gw_cli_submit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "render") == 0)
+		return gw_cli_render(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ehr-sink") == 0)
 		return cmd_ehr_sink(argc, argv);
 	if (strcmp(argv[1], "config") == 0)
