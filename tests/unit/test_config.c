@@ -168,3 +168,21 @@ GW_TEST(config_admin_keys)
 	free(out);
 	gw_config_dispose(&c);
 }
+
+/* html_part: off unless asked; only yes or no. */
+GW_TEST(config_html_part)
+{
+	struct gw_config c;
+	struct gw_err e;
+	const char *p = write_conf("html_part = yes\n");
+
+	gw_config_defaults(&c);
+	CHECK(!c.html_part);
+	CHECK_INT(gw_config_set(&c, "html_part", "maybe", &e), GW_EPARSE);
+	CHECK(!c.html_part);
+	CHECK_INT(gw_config_load(&c, p, &e), 0);
+	CHECK(c.html_part);
+	CHECK_INT(gw_config_set(&c, "html_part", "no", &e), 0);
+	CHECK(!c.html_part);
+	gw_config_dispose(&c);
+}
