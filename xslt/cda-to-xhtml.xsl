@@ -533,10 +533,13 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
   <!-- Body: sections and the table of contents                          -->
   <!-- ================================================================ -->
 
-  <!-- The id of the section in context: idprefix + cda-s + 1.2.3. -->
+  <!-- The id of the section in context: idprefix + cda-s + 1.2.3, its
+       place among sections. Each section sits alone in a component, so
+       the components holding sections are what is counted. -->
   <xsl:template name="section-id">
     <xsl:variable name="n">
-      <xsl:number level="multiple" count="cda:section" format="1.1"/>
+      <xsl:number level="multiple" count="cda:component[cda:section]"
+          format="1.1"/>
     </xsl:variable>
     <xsl:value-of select="concat($p, 'cda-s', $n)"/>
   </xsl:template>
