@@ -533,16 +533,10 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
   <!-- Body: sections and the table of contents                          -->
   <!-- ================================================================ -->
 
-  <!-- The id of the section in context: idprefix + cda-s + 1.2.3, its
-       place among sections. Each section sits alone in a component, so
-       the components holding sections are what is counted. -->
-  <xsl:template name="section-id">
-    <xsl:variable name="n">
-      <xsl:number level="multiple" count="cda:component[cda:section]"
-          format="1.1"/>
-    </xsl:variable>
-    <xsl:value-of select="concat($p, 'cda-s', $n)"/>
-  </xsl:template>
+  <!-- Section ids: idprefix + "cda-s" + the section's place, "1.2.3".
+       The place is handed down (parent's place + position()), which costs
+       nothing, where xsl:number level="multiple" would walk the tree for
+       every section, twice (contents and body). -->
 
   <xsl:template name="section-title">
     <xsl:choose>
@@ -557,29 +551,28 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
   </xsl:template>
 
   <xsl:template match="cda:section" mode="toc">
+    <xsl:param name="parent" select="''"/>
+    <xsl:variable name="place" select="concat($parent, position())"/>
     <li>
-      <a>
-        <xsl:attribute name="href">
-          <xsl:text>#</xsl:text>
-          <xsl:call-template name="section-id"/>
-        </xsl:attribute>
+      <a href="#{$p}cda-s{$place}">
         <xsl:call-template name="section-title"/>
       </a>
       <xsl:if test="cda:component/cda:section">
         <ul>
-          <xsl:apply-templates select="cda:component/cda:section" mode="toc"/>
+          <xsl:apply-templates select="cda:component/cda:section" mode="toc">
+            <xsl:with-param name="parent" select="concat($place, '.')"/>
+          </xsl:apply-templates>
         </ul>
       </xsl:if>
     </li>
   </xsl:template>
 
   <xsl:template match="cda:section">
+    <xsl:param name="parent" select="''"/>
+    <xsl:variable name="place" select="concat($parent, position())"/>
     <xsl:variable name="n" select="count(ancestor::cda:section) + 2"/>
     <xsl:variable name="depth" select="$n - ($n - 6) * ($n &gt; 6)"/>
-    <div class="section">
-      <xsl:attribute name="id">
-        <xsl:call-template name="section-id"/>
-      </xsl:attribute>
+    <div class="section" id="{$p}cda-s{$place}">
       <xsl:element name="{concat('h', $depth)}">
         <xsl:call-template name="section-title"/>
       </xsl:element>
@@ -593,7 +586,9 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
           <p class="absent">No narrative text.</p>
         </xsl:when>
       </xsl:choose>
-      <xsl:apply-templates select="cda:component/cda:section"/>
+      <xsl:apply-templates select="cda:component/cda:section">
+        <xsl:with-param name="parent" select="concat($place, '.')"/>
+      </xsl:apply-templates>
     </div>
   </xsl:template>
 
