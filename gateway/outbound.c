@@ -372,6 +372,7 @@ make_xdm(struct gw_outbound *ob, const struct gw_store_record *r,
 	    .institution = ob->cfg->hostname,
 	    .gateway = GATEWAY_NAME,
 	    .html_out = ob->cfg->html_part ? html : NULL,
+	    .no_render = !ob->cfg->xdm_render,
 	};
 	int rc;
 

@@ -286,58 +286,76 @@ struct views {
 };
 
 /*
- * Render every C-CDA among the documents for INDEX.HTM (ITI-32: the
- * manifest may carry human-readable renderings), each with its own id
- * prefix "docN-" so that ids and in-page links cannot collide. A
- * document that does not render is listed as such; the package is
- * built all the same (the rendering is a convenience, the document
- * file is the record). With html_out, the first C-CDA's rendering as a
- * whole page is appended there too (the optional text/html part).
+ * Render document i for INDEX.HTM with its own id prefix "docN-", so
+ * that ids and in-page links of several documents cannot collide.
+ * Nothing when it is not a CDA after all; VIEW_FAILED (and a warning)
+ * when it does not render: the package is built all the same, the
+ * document file is the record and the rendering a convenience.
+ */
+static void
+add_view(const struct gw_xdm_input *in, char *const *docs, size_t i,
+	 size_t *total, struct views *v)
+{
+	const struct gw_xdm_doc *d = &in->docs[i];
+	char prefix[32];
+	struct gw_err e;
+	int rc;
+
+	if (snprintf(prefix, sizeof(prefix), "doc%zu-", i + 1) < 0)
+		return;
+	gw_buf_init(&v->body[i], *total < VIEWS_MAX ? VIEWS_MAX - *total : 0);
+	if (v->body[i].max > VIEW_MAX)
+		v->body[i].max = VIEW_MAX;
+	rc = gw_render_cda(docs[i], (size_t)d->size, GW_RENDER_BODY, prefix,
+			   &v->body[i], &e);
+	if (rc == GW_ENOTFOUND)
+		return; /* sniffed like a CDA, is not one */
+	if (rc < 0) {
+		gw_log_warn(NULL, "xdm: document %s not rendered: %s",
+			    d->entry_id, e.msg);
+		gw_buf_dispose(&v->body[i]);
+		v->state[i] = VIEW_FAILED;
+		return;
+	}
+	*total += v->body[i].len;
+	v->state[i] = VIEW_OK;
+	v->any = true;
+}
+
+/*
+ * The renderings of every C-CDA among the documents for INDEX.HTM
+ * (ITI-32: the manifest may carry human-readable renderings), unless
+ * no_render; with html_out, the first C-CDA's rendering as a whole page
+ * too (the optional text/html part).
  */
 static void
 make_views(const struct gw_xdm_input *in, char *const *docs, struct views *v)
 {
-	struct gw_err se;
+	bool page = in->html_out != NULL; /* still owed */
+	struct gw_err e;
 	size_t total = 0;
-	bool first = true;
 
-	for (size_t i = 0; i < in->ndocs; i++) {
+	for (size_t i = 0; i < in->ndocs && (page || !in->no_render); i++) {
 		const struct gw_xdm_doc *d = &in->docs[i];
-		char prefix[32];
-		struct gw_err e;
 		int rc;
 
 		if (strcmp(gw_xdm_suffix(d->mime_type), "XML") != 0 ||
 		    !gw_cda_sniff(docs[i], (size_t)d->size))
 			continue;
-		if (snprintf(prefix, sizeof(prefix), "doc%zu-", i + 1) < 0)
+		if (!in->no_render)
+			add_view(in, docs, i, &total, v);
+		if (!page || v->state[i] == VIEW_FAILED)
 			continue;
-		gw_buf_init(&v->body[i],
-			    total < VIEWS_MAX ? VIEWS_MAX - total : 0);
-		if (v->body[i].max > VIEW_MAX)
-			v->body[i].max = VIEW_MAX;
-		rc = gw_render_cda(docs[i], (size_t)d->size, GW_RENDER_BODY,
-				   prefix, &v->body[i], &e);
+		rc = gw_render_cda(docs[i], (size_t)d->size, GW_RENDER_DOCUMENT,
+				   NULL, in->html_out, &e);
 		if (rc == GW_ENOTFOUND)
-			continue; /* sniffed like a CDA, is not one */
-		if (rc < 0) {
-			gw_log_warn(NULL, "xdm: document %s not rendered: %s",
-				    d->entry_id, e.msg);
-			gw_buf_dispose(&v->body[i]);
-			v->state[i] = VIEW_FAILED;
 			continue;
-		}
-		total += v->body[i].len;
-		v->state[i] = VIEW_OK;
-		v->any = true;
-		if (first && in->html_out != NULL &&
-		    gw_render_cda(docs[i], (size_t)d->size, GW_RENDER_DOCUMENT,
-				  NULL, in->html_out, &e) < 0)
+		if (rc < 0)
 			gw_log_warn(NULL, "xdm: document %s: no page: %s",
 				    d->entry_id, e.msg);
-		first = false;
+		page = false;
 	}
-	if (v->any && gw_render_style(&v->style, &se) < 0)
+	if (v->any && gw_render_style(&v->style, &e) < 0)
 		gw_buf_reset(&v->style); /* unstyled, still readable */
 }
 

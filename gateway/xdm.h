@@ -45,6 +45,7 @@ struct gw_xdm_input {
 	 * C-CDA or it does not render), for a text/html part.
 	 */
 	struct gw_buf *html_out;
+	bool no_render; /* INDEX.HTM lists the documents only */
 };
 
 /* The file name of the package inside its directory. */

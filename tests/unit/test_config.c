@@ -169,7 +169,7 @@ GW_TEST(config_admin_keys)
 	gw_config_dispose(&c);
 }
 
-/* html_part: off unless asked; only yes or no. */
+/* html_part: off unless asked; only yes or no. xdm_render: on. */
 GW_TEST(config_html_part)
 {
 	struct gw_config c;
@@ -184,5 +184,9 @@ GW_TEST(config_html_part)
 	CHECK(c.html_part);
 	CHECK_INT(gw_config_set(&c, "html_part", "no", &e), 0);
 	CHECK(!c.html_part);
+	/* The INDEX.HTM renderings are on unless turned off. */
+	CHECK(c.xdm_render);
+	CHECK_INT(gw_config_set(&c, "xdm_render", "no", &e), 0);
+	CHECK(!c.xdm_render);
 	gw_config_dispose(&c);
 }

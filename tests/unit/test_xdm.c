@@ -696,3 +696,35 @@ GW_TEST(xdm_index_carries_ccda_rendering)
 	gw_buf_dispose(&html);
 	fx_dispose(&f);
 }
+
+/* no_render (xdm_render = no): the plain list; the page still comes. */
+GW_TEST(xdm_index_without_rendering)
+{
+	struct fx f;
+	struct gw_err e;
+	struct gw_buf html, zip;
+	char *p;
+	size_t len = 0;
+	zip_t *za;
+
+	REQUIRE(fx_init(&f));
+	gw_buf_init(&html, 16 << 20);
+	gw_buf_init(&zip, 16 << 20);
+	f.in.no_render = true;
+	f.in.html_out = &html;
+	CHECK_INT(gw_xdm_build_mem(&f.in, &zip, &e), 0);
+	za = zip_open_from_source(
+	    zip_source_buffer_create(zip.data, zip.len, 0, NULL), 0, NULL);
+	REQUIRE(za != NULL);
+	p = zread(za, "INDEX.HTM", &len);
+	REQUIRE(p != NULL);
+	CHECK(strstr(p, "href=\"IHE_XDM/SUBSET01/DOC00001.XML\"") != NULL);
+	CHECK(strstr(p, "class=\"cda\"") == NULL);
+	CHECK(strstr(p, "#doc1-cda") == NULL);
+	free(p);
+	zip_discard(za);
+	CHECK(strncmp(html.data, "<!DOCTYPE html", 14) == 0);
+	gw_buf_dispose(&zip);
+	gw_buf_dispose(&html);
+	fx_dispose(&f);
+}
