@@ -5,7 +5,8 @@
  * DESCRIPTION
  *	Inputs are checked first (check_input), then GMime builds the inner
  *	message: header fields in a fixed order with the names RFC 5322
- *	spells, a multipart/mixed body with the note and the zip, streamed
+ *	spells, a multipart/mixed body with the note, the optional text/html
+ *	rendering (base64, inline, UTF-8 checked) and the zip, streamed
  *	from its file descriptor and base64-encoded by GMime on the way
  *	out. GMime writes it with CRLF line ends into a memory stream; the
  *	result is checked (CRLF only, lines of at most 998 characters) and

@@ -23,6 +23,12 @@
  *	(SPEC 5.1, pitfall P3): INDEX.HTM, README.TXT, IHE_XDM/SUBSET01/
  *	METADATA.XML, upper-case 8.3 document names.
  *
+ *	INDEX.HTM lists README.TXT and the files and then carries the
+ *	rendering of every C-CDA (render.h, XHTML Basic elements, ids under
+ *	"docN-", the page's Content-Security-Policy forbids every resource
+ *	but inline style); it is deflated when it does. A document that does
+ *	not render is listed as such: the package never fails for it.
+ *
  *	The checker is strict where the NIST decoder is (case-sensitive
  *	required names, ISO 9660 names) and skips only macOS debris
  *	(__MACOSX/, .DS_Store, ._*), which real conformant packages carry.
@@ -47,6 +53,8 @@
  *	gw_xdm_limits (entries, total and per-entry uncompressed bytes,
  *	compression ratio, name length; GW_XDM_READ_* defaults, after
  *	RELIABILITY.md: 1000 / 200 MiB / 40 MiB / 100:1 past 1 MiB);
+ *	renderings VIEW_MAX each and VIEWS_MAX together (beyond, a
+ *	document is listed as not rendered);
  *	metadata through gw_xds_limits; at most GW_XDM_MAX_DOCS documents per
  *package.
  */
