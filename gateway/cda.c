@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/hash.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -817,6 +818,48 @@ void
 gw_cda_doc_free(struct _xmlDoc *doc)
 {
 	xmlFreeDoc(doc);
+}
+
+size_t
+gw_cda_doc_unique_ids(struct _xmlDoc *doc)
+{
+	xmlHashTablePtr seen = xmlHashCreate(256);
+	xmlNode *n = xmlDocGetRootElement(doc);
+	size_t removed = 0;
+
+	if (seen == NULL)
+		return 0;
+	/* Iterative pre-order walk: no recursion on untrusted depth. */
+	while (n != NULL) {
+		xmlAttr *a = n->type == XML_ELEMENT_NODE
+				 ? xmlHasNsProp(n, BAD_CAST "ID", NULL)
+				 : NULL;
+
+		if (a != NULL) {
+			xmlChar *v = xmlNodeGetContent((xmlNode *)a);
+
+			if (v != NULL && xmlHashLookup(seen, v) != NULL) {
+				xmlRemoveProp(a);
+				removed++;
+			} else if (v != NULL) {
+				xmlHashAddEntry(seen, v, n);
+			}
+			xmlFree(v);
+		}
+		if (n->type == XML_ELEMENT_NODE && n->children != NULL) {
+			n = n->children;
+			continue;
+		}
+		while (n != NULL && n->next == NULL)
+			n = n->parent != NULL &&
+				    n->parent->type == XML_ELEMENT_NODE
+				? n->parent
+				: NULL;
+		if (n != NULL)
+			n = n->next;
+	}
+	xmlHashFree(seen, NULL);
+	return removed;
 }
 
 int

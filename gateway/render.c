@@ -68,6 +68,8 @@ gw_render_cda(const char *xml, size_t len, enum gw_render_part part,
 	}
 	if ((rc = gw_cda_doc_parse(xml, len, &doc, err)) < 0)
 		goto out;
+	/* The stylesheet writes IDs as ids and looks them up: one each. */
+	(void)gw_cda_doc_unique_ids(doc);
 	rc = gw_xform_run_doc(x, doc, params, out, err);
 out:
 	gw_cda_doc_free(doc);

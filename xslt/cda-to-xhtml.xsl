@@ -32,14 +32,19 @@
       its text and its target as plain text; renderMultiMedia and
       observationMedia are named, never embedded or fetched;
     - ids come from a fixed scheme (idprefix + "cda-s1.2", "cda-n-ID"); a
-      narrative ID is used only when it is made of safe characters and
-      only for its first holder, so hostile IDs cannot clash or inject;
+      narrative ID is used only when it is made of safe characters, so
+      hostile IDs cannot clash with the page's ids or inject anything;
+      dxgw removes repeated IDs before the run (the first holder keeps
+      its ID), so each id is written once;
+    - no test looks at a whole subtree at every level of the narrative
+      (size x depth): emptiness is judged from an element's children;
     - colspan/rowspan are written only from 1-3 digit numbers;
     - the 'body' part uses only elements of XHTML Basic 1.1 (the XDM
       INDEX.HTM is XHTML Basic): table rows without row groups;
     - processing instructions (xml-stylesheet) and comments are ignored.
-  The output is XML (method xml) with no empty non-void element, so it
-  also parses as HTML (XHTML 1.0 Appendix C).
+  The output is XML (method xml); an element that may come out empty
+  gets an empty comment, so none is written <x/> and the page also
+  parses as HTML (XHTML 1.0 Appendix C).
 -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -626,69 +631,79 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
     <xsl:apply-templates select="node()" mode="n"/>
   </xsl:template>
 
-  <!-- Does the context element render to something visible? -->
-  <xsl:template name="has-content">
-    <xsl:if test="normalize-space(.) != '' or .//cda:br or .//cda:renderMultiMedia">yes</xsl:if>
+  <!-- Whether an element has anything to render is judged from its
+       children only (text()[normalize-space()] or *): a test of the
+       whole subtree at every level of a deeply nested narrative would
+       cost size x depth. -->
+
+  <!-- Keeps an element that may still come out empty from being written
+       as <x/>, which an HTML parser reads as an unclosed start tag: an
+       empty comment is invisible in both XML and HTML. -->
+  <xsl:template name="guard">
+    <xsl:if test="not(text()[normalize-space()])">
+      <xsl:comment/>
+    </xsl:if>
   </xsl:template>
 
   <!-- class="..." from a styleCode, known codes only. -->
   <xsl:template name="style-class">
-    <xsl:variable name="s"
-        select="concat(' ', normalize-space(translate(@styleCode, $upper, $lower)), ' ')"/>
-    <xsl:variable name="c">
-      <xsl:if test="contains($s, ' bold ')"> b</xsl:if>
-      <xsl:if test="contains($s, ' italics ')"> i</xsl:if>
-      <xsl:if test="contains($s, ' underline ')"> u</xsl:if>
-      <xsl:if test="contains($s, ' emphasis ')"> em</xsl:if>
-      <xsl:if test="contains($s, ' lrule ')"> lrule</xsl:if>
-      <xsl:if test="contains($s, ' rrule ')"> rrule</xsl:if>
-      <xsl:if test="contains($s, ' toprule ')"> toprule</xsl:if>
-      <xsl:if test="contains($s, ' botrule ')"> botrule</xsl:if>
-    </xsl:variable>
-    <xsl:if test="normalize-space($c) != ''">
-      <xsl:attribute name="class">
-        <xsl:value-of select="normalize-space($c)"/>
-      </xsl:attribute>
+    <xsl:if test="@styleCode">
+      <xsl:variable name="s"
+          select="concat(' ', normalize-space(translate(@styleCode, $upper, $lower)), ' ')"/>
+      <!-- One string expression (substring of length 0 or n): a variable
+           built with xsl:if would be a result tree fragment, a whole
+           document allocated for every element. -->
+      <xsl:variable name="c" select="normalize-space(concat(
+          substring(' b', 1, 2 * contains($s, ' bold ')),
+          substring(' i', 1, 2 * contains($s, ' italics ')),
+          substring(' u', 1, 2 * contains($s, ' underline ')),
+          substring(' em', 1, 3 * contains($s, ' emphasis ')),
+          substring(' lrule', 1, 6 * contains($s, ' lrule ')),
+          substring(' rrule', 1, 6 * contains($s, ' rrule ')),
+          substring(' toprule', 1, 8 * contains($s, ' toprule ')),
+          substring(' botrule', 1, 8 * contains($s, ' botrule '))))"/>
+      <xsl:if test="$c != ''">
+        <xsl:attribute name="class">
+          <xsl:value-of select="$c"/>
+        </xsl:attribute>
+      </xsl:if>
     </xsl:if>
   </xsl:template>
 
-  <!-- The output id of a narrative ID: only safe characters, first holder
-       only; nothing otherwise. -->
+  <!-- The output id of a narrative ID made of safe characters only.
+       dxgw removes repeated IDs before the run (gw_cda_doc_unique_ids),
+       so each is written once; a per-element key() test for the first
+       holder would cost the number of holders each time. -->
   <xsl:template name="narrative-id">
-    <xsl:if test="@ID and translate(@ID, $safe, '') = '' and string-length(@ID) &lt;= 64 and generate-id(.) = generate-id(key('ids', @ID)[1])">
+    <xsl:if test="@ID and translate(@ID, $safe, '') = '' and string-length(@ID) &lt;= 64">
       <xsl:attribute name="id">
         <xsl:value-of select="concat($p, 'cda-n-', @ID)"/>
       </xsl:attribute>
     </xsl:if>
   </xsl:template>
 
-  <!-- The href for "#ID" when ID is a narrative target we gave an id. -->
-  <xsl:template name="local-target">
-    <xsl:param name="ref"/>
-    <xsl:variable name="t" select="key('ids', $ref)[1]"/>
-    <xsl:if test="$t and ancestor::cda:text and $t/ancestor::cda:text and translate($ref, $safe, '') = '' and string-length($ref) &lt;= 64">
-      <xsl:value-of select="concat('#', $p, 'cda-n-', $ref)"/>
-    </xsl:if>
-  </xsl:template>
+  <!-- A reference "#ID" (or IDREF) becomes an in-page link only when
+       it is safe, names an element of a narrative block (which got that
+       id) and is itself inside one: see the $ok variables below. -->
 
   <xsl:template match="cda:paragraph" mode="n">
-    <xsl:variable name="has"><xsl:call-template name="has-content"/></xsl:variable>
-    <xsl:if test="$has = 'yes'">
+    <xsl:if test="text()[normalize-space()] or *">
       <p>
         <xsl:call-template name="narrative-id"/>
         <xsl:call-template name="style-class"/>
         <xsl:apply-templates select="node()" mode="n"/>
+        <xsl:call-template name="guard"/>
       </p>
     </xsl:if>
   </xsl:template>
 
   <xsl:template match="cda:content" mode="n">
-    <xsl:variable name="has"><xsl:call-template name="has-content"/></xsl:variable>
-    <xsl:if test="$has = 'yes'">
+    <xsl:if test="text()[normalize-space()] or *">
       <span>
         <xsl:call-template name="narrative-id"/>
         <xsl:call-template name="style-class"/>
         <xsl:apply-templates select="node()" mode="n"/>
+        <xsl:call-template name="guard"/>
       </span>
     </xsl:if>
   </xsl:template>
@@ -706,9 +721,10 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
   </xsl:template>
 
   <xsl:template match="cda:caption" mode="n">
-    <xsl:if test="normalize-space(.) != ''">
+    <xsl:if test="text()[normalize-space()] or *">
       <span class="caption">
         <xsl:apply-templates select="node()" mode="n"/>
+        <xsl:call-template name="guard"/>
       </span>
       <xsl:text> </xsl:text>
     </xsl:if>
@@ -719,6 +735,9 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
     <xsl:if test="normalize-space(cda:caption) != ''">
       <p class="caption">
         <xsl:apply-templates select="cda:caption/node()" mode="n"/>
+        <xsl:for-each select="cda:caption">
+          <xsl:call-template name="guard"/>
+        </xsl:for-each>
       </p>
     </xsl:if>
     <xsl:if test="$items">
@@ -730,8 +749,8 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
             <xsl:call-template name="narrative-id"/>
             <xsl:call-template name="style-class"/>
             <xsl:apply-templates select="node()" mode="n"/>
-            <xsl:variable name="has"><xsl:call-template name="has-content"/></xsl:variable>
-            <xsl:if test="$has != 'yes'">&#160;</xsl:if>
+            <xsl:if test="not(text()[normalize-space()] or *)">&#160;</xsl:if>
+            <xsl:call-template name="guard"/>
           </li>
         </xsl:for-each>
       </xsl:element>
@@ -751,6 +770,9 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
         <xsl:if test="normalize-space(cda:caption) != ''">
           <caption>
             <xsl:apply-templates select="cda:caption/node()" mode="n"/>
+            <xsl:for-each select="cda:caption">
+              <xsl:call-template name="guard"/>
+            </xsl:for-each>
           </caption>
         </xsl:if>
         <xsl:apply-templates select="cda:thead/cda:tr" mode="n"/>
@@ -783,8 +805,8 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
         <xsl:with-param name="v" select="@rowspan"/>
       </xsl:call-template>
       <xsl:apply-templates select="node()" mode="n"/>
-      <xsl:variable name="has"><xsl:call-template name="has-content"/></xsl:variable>
-      <xsl:if test="$has != 'yes'">&#160;</xsl:if>
+      <xsl:if test="not(text()[normalize-space()] or *)">&#160;</xsl:if>
+      <xsl:call-template name="guard"/>
     </xsl:element>
   </xsl:template>
 
@@ -802,7 +824,7 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
 
   <!-- footnote: its text in place, marked as a note. -->
   <xsl:template match="cda:footnote" mode="n">
-    <xsl:if test="normalize-space(.) != ''">
+    <xsl:if test="text()[normalize-space()] or *">
       <span class="note">
         <xsl:call-template name="narrative-id"/>
         <xsl:text>[Note: </xsl:text>
@@ -813,14 +835,12 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
   </xsl:template>
 
   <xsl:template match="cda:footnoteRef" mode="n">
-    <xsl:variable name="href">
-      <xsl:call-template name="local-target">
-        <xsl:with-param name="ref" select="@IDREF"/>
-      </xsl:call-template>
-    </xsl:variable>
+    <xsl:variable name="ref" select="string(@IDREF)"/>
+    <xsl:variable name="ok"
+        select="$ref != '' and translate($ref, $safe, '') = '' and string-length($ref) &lt;= 64 and ancestor::cda:text and key('ids', $ref)[1]/ancestor::cda:text"/>
     <xsl:choose>
-      <xsl:when test="$href != ''">
-        <a class="note" href="{$href}">[see note]</a>
+      <xsl:when test="$ok">
+        <a class="note" href="#{$p}cda-n-{$ref}">[see note]</a>
       </xsl:when>
       <xsl:otherwise><span class="note">[see note]</span></xsl:otherwise>
     </xsl:choose>
@@ -830,18 +850,14 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
        its text, then its target as plain text. -->
   <xsl:template match="cda:linkHtml" mode="n">
     <xsl:variable name="h" select="normalize-space(@href)"/>
-    <xsl:variable name="href">
-      <xsl:if test="starts-with($h, '#')">
-        <xsl:call-template name="local-target">
-          <xsl:with-param name="ref" select="substring($h, 2)"/>
-        </xsl:call-template>
-      </xsl:if>
-    </xsl:variable>
+    <xsl:variable name="ref" select="substring($h, 2)"/>
+    <xsl:variable name="ok"
+        select="starts-with($h, '#') and $ref != '' and translate($ref, $safe, '') = '' and string-length($ref) &lt;= 64 and ancestor::cda:text and key('ids', $ref)[1]/ancestor::cda:text"/>
     <xsl:choose>
-      <xsl:when test="$href != ''">
-        <a href="{$href}">
+      <xsl:when test="$ok">
+        <a href="#{$p}cda-n-{$ref}">
           <xsl:apply-templates select="node()" mode="n"/>
-          <xsl:if test="normalize-space(.) = ''">[link]</xsl:if>
+          <xsl:if test="not(text()[normalize-space()] or *)">[link]</xsl:if>
         </a>
       </xsl:when>
       <xsl:otherwise>

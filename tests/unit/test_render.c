@@ -614,3 +614,79 @@ GW_TEST(render_non_xml_body)
 			     "https://evil.example/scan.jpg</span>"));
 	gw_buf_dispose(&out);
 }
+
+/* Text of n copies of s, malloc'ed, appended to b. */
+static void
+repeat(struct gw_buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		REQUIRE(gw_buf_puts(b, s) == 0);
+}
+
+static double
+now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Shapes that cost a quadratic renderer minutes: 40 000 holders of one
+ * ID and 40 000 links to it (a key() lookup per holder), and narrative
+ * nested 240 deep around 2 MB of text (a subtree test per level). Both
+ * render in linear time, with unique ids and no <x/> element.
+ */
+GW_TEST(render_pathological_shapes_stay_linear)
+{
+	static const char head[] =
+	    "<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><component>"
+	    "<structuredBody><component><section><title>T</title><text>";
+	static const char tail[] = "</text></section></component>"
+				   "</structuredBody></component>"
+				   "</ClinicalDocument>";
+	struct gw_buf in, out;
+	struct gw_err e;
+	struct scan s;
+	double t;
+
+	gw_buf_init(&in, 64u << 20);
+	gw_buf_init(&out, OUT);
+	REQUIRE(gw_buf_puts(&in, head) == 0);
+	repeat(&in,
+	       "<paragraph ID=\"a\">x<linkHtml href=\"#a\">l</linkHtml>"
+	       "</paragraph>",
+	       40000);
+	REQUIRE(gw_buf_puts(&in, tail) == 0);
+	t = now_s();
+	REQUIRE(gw_render_cda(in.data, in.len, GW_RENDER_DOCUMENT, NULL, &out,
+			      &e) == 0);
+	t = now_s() - t;
+	printf("    40000 repeated IDs: %.2f s\n", t);
+	CHECK(t < 5.0);
+	CHECK(safe_output("duplicates", &out, &s, NULL));
+	CHECK_INT(s.nfrags, 40001); /* and the contents entry */
+	scan_free(&s);
+
+	gw_buf_reset(&in);
+	gw_buf_reset(&out);
+	REQUIRE(gw_buf_puts(&in, head) == 0);
+	repeat(&in, "<content styleCode=\"Bold\"><footnote>", 120);
+	repeat(&in, "word ", 400000);
+	repeat(&in, "</footnote></content>", 120);
+	repeat(&in, "<content><content/></content>", 1);
+	REQUIRE(gw_buf_puts(&in, tail) == 0);
+	t = now_s();
+	REQUIRE(gw_render_cda(in.data, in.len, GW_RENDER_DOCUMENT, NULL, &out,
+			      &e) == 0);
+	t = now_s() - t;
+	printf("    240 levels around 2 MB: %.2f s\n", t);
+	CHECK(t < 5.0);
+	CHECK(safe_output("deep", &out, &s, NULL));
+	scan_free(&s);
+	CHECK(!contains(&out, "<span/>"));
+	CHECK(!contains(&out, "<p/>"));
+	gw_buf_dispose(&in);
+	gw_buf_dispose(&out);
+}
