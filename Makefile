@@ -118,6 +118,10 @@ $(B)/bench/trackbench: $(B)/bobj/trackbench.o $(B)/bobj/benchutil.o $(LIB) $(GEN
 	@mkdir -p $(@D)
 	$(LINK)
 
+$(B)/bench/cdabench: $(B)/bobj/cdabench.o $(B)/bobj/benchutil.o $(LIB) $(GENOBJ)
+	@mkdir -p $(@D)
+	$(LINK)
+
 $(B)/bench/smtpload: $(B)/bobj/smtpload.o $(B)/bobj/benchutil.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^

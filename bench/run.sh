@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")/.."
 make -s build/dxgw build/bench/loadgen build/bench/baresrv build/bench/syncfloor \
     build/bench/outbench build/bench/inbench build/bench/smtpload \
-    build/bench/trackbench
+    build/bench/trackbench build/bench/cdabench
 R=build/bench-run
 rm -rf "$R"
 mkdir -p "$R"
@@ -323,3 +323,12 @@ done
 echo "  smtp accept: smtpload's view (the message durably taken, 250 after"
 echo "  the final dot), median and p99 ms of that step; per worker/ceiling:"
 echo "  messages per second per inbound worker over the 1-thread ceiling."
+
+# C-CDA work (issue 6 item 7), in process (bench/cdabench.c) over every
+# complete document of the corpus: metadata, XSD, Schematron with dxgw's
+# engine, and the straightforward XSLT pipeline on every 8th document.
+echo
+build/bench/cdabench "${GW_CORPUS:-../shared/corpus}" xslt "${CDABENCH_EVERY:-8}"
+echo "  per document, one thread; median and p99 in ms. schematron: the"
+echo "  C-CDA R2.1 errors phase. xslt: xslt/sch-to-xslt.xsl compiled once,"
+echo "  run by libxslt; the same documents then checked by dxgw's engine."

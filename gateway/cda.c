@@ -2,19 +2,19 @@
  * NAME
  *	cda - XDS metadata facts from a C-CDA header
  * SUMMARY
- *	Sniff, parse (libxml2) and read the ClinicalDocument header into a
- *	struct gw_cda_header whose strings are XDS-ready values.
+ *	Sniff, parse (libxml2) and run xslt/cda-to-metadata.xsl over the
+ *	ClinicalDocument; read its small result document into a struct
+ *	gw_cda_header whose strings are XDS-ready values.
  * DESCRIPTION
- *	The document is parsed into a libxml2 tree that lives only inside
- *	gw_cda_header_parse(); every value is copied out with gw_xstrdup()
- *	into the header, which the caller owns and frees with
- *	gw_cda_header_free(). Elements are matched by local name in the
- *	urn:hl7-org:v3 namespace only, so foreign extensions (sdtc:) are never
- *	mistaken for header parts. An element with a nullFlavor simply has no
- *	values and leaves its field NULL.
- *	HL7 v2 delimiters (^ & | ~ \) inside values are escaped (\S\ \T\ \F\
- *	\R\ \E\) so that a name such as "Smith & Sons" cannot shift the
- *	components of an XCN or XON.
+ *	The extraction rules (which CDA element feeds which DocumentEntry
+ *	value, DTM/CX/XCN/XON/XTN building, HL7 v2 escaping, formatCode and
+ *	classCode choice) live only in the stylesheet; this file parses the
+ *	input safely, passes the configured defaults as parameters and copies
+ *	the stylesheet's md:value/md:code elements (urn:dxgw:cda-metadata)
+ *	into the header, keeping each value's source for --explain. The
+ *	libxml2 trees live only inside gw_cda_header_parse_with(); every value
+ *	is copied out with gw_xstrdup() into the header, which the caller owns
+ *	and frees with gw_cda_header_free().
  * STANDARDS
  *	HL7 CDA R2 and C-CDA R1.1/R2.x (SPEC 8.1-8.3), ITI TF-3 4.2.3.2,
  *	HL7 v2.5 data types CX, XCN, XON, XTN, DTM and escape sequences.
@@ -22,16 +22,20 @@
  *	Input is untrusted (EHR files, mail attachments). Parsed with
  *	XML_PARSE_NONET, never NOENT/DTDLOAD/HUGE; a DOCTYPE is rejected before
  *	parsing (no entity declarations reach libxml2) and again after
- *	parsing, in case an encoding hid it from the byte scan. No privileges.
+ *	parsing, in case an encoding hid it from the byte scan. The stylesheet
+ *	runs under xform's security preferences (no files, no network). No
+ *	privileges.
  * LIMITS
  *	GW_CDA_MAX_LEN bytes of input; element depth is bounded by libxml2's
- *	default maximum (256 without XML_PARSE_HUGE); each built field is
- *	bounded by FIELD_MAX bytes (a longer one is dropped, i.e. NULL).
- *	xmlInitParser() is called here, but a threaded process should call it
- *	once at startup as libxml2 asks.
+ *	default maximum (256 without XML_PARSE_HUGE); the stylesheet's output
+ *	by OUT_MAX bytes; each value by FIELD_MAX bytes (a longer one is
+ *	dropped, i.e. NULL); GW_CDA_MAX_SPI sourcePatientInfo values and
+ *	GW_CDA_MAX_FACTS values in all. xmlInitParser() is called here, but a
+ *	threaded process should call it once at startup as libxml2 asks.
  */
 #include "cda.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,41 +46,16 @@
 
 #include "buf.h"
 #include "mem.h"
+#include "xform.h"
 
-#define V3_NS         "urn:hl7-org:v3"
-#define FIELD_MAX     4096
-#define SCRATCH_MAX   24
-#define CCDA_DOC_ROOT "2.16.840.1.113883.10.20.22.1."
-#define CCDA_PGD_ROOT "2.16.840.1.113883.10.20.29.1"
-#define CCDA_UNSTRUCT "2.16.840.1.113883.10.20.22.1.10"
-#define CCDA_R20_DATE "2014-06-09"
+#define V3_NS      "urn:hl7-org:v3"
+#define MD_NS      "urn:dxgw:cda-metadata"
+#define FIELD_MAX  4096
+#define OUT_MAX    (256u * 1024u)
+#define CODE_PARTS 3
 #define PARSE_OPTIONS                                                          \
 	(XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |             \
 	 XML_PARSE_NOWARNING)
-
-/* Scratch strings released together (keeps the builders free of leaks). */
-struct tmp {
-	char *p[SCRATCH_MAX];
-	size_t n;
-};
-
-static char *
-keep(struct tmp *t, char *s)
-{
-	if (s != NULL && t->n < SCRATCH_MAX)
-		t->p[t->n++] = s;
-	else if (s != NULL)
-		abort(); /* a builder asked for more than SCRATCH_MAX: a bug */
-	return s;
-}
-
-static void
-tmp_free(struct tmp *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->p[i]);
-	t->n = 0;
-}
 
 /* --- prolog scanning (no parser) ----------------------------------------- */
 
@@ -201,7 +180,7 @@ gw_cda_sniff(const char *p, size_t len)
 	return binds_v3(s, e, NULL, 0);
 }
 
-/* --- tree helpers ------------------------------------------------------- */
+/* --- result reading ---------------------------------------------------- */
 
 static bool
 is_v3(const xmlNode *n, const char *name)
@@ -212,528 +191,273 @@ is_v3(const xmlNode *n, const char *name)
 	       strcmp((const char *)n->name, name) == 0;
 }
 
-/* The first v3 child element named name after 'after' (NULL: from start). */
-static xmlNode *
-next_child(const xmlNode *parent, const xmlNode *after, const char *name)
-{
-	xmlNode *c;
+/* Where each stylesheet value goes in the header. */
+enum kind { K_STR, K_CODE, K_SPI };
 
-	if (parent == NULL)
-		return NULL;
-	c = after != NULL ? after->next : parent->children;
-	for (; c != NULL; c = c->next)
-		if (is_v3(c, name))
-			return c;
-	return NULL;
-}
+static const struct field {
+	const char *name;
+	enum kind kind;
+	size_t off;
+} fields[] = {
+    {"uniqueId", K_STR, offsetof(struct gw_cda_header, unique_id)},
+    {"patientId", K_STR, offsetof(struct gw_cda_header, patient_id)},
+    {"sourcePatientId", K_STR,
+     offsetof(struct gw_cda_header, source_patient_id)},
+    {"sourcePatientInfo", K_SPI, 0},
+    {"creationTime", K_STR, offsetof(struct gw_cda_header, creation_time)},
+    {"title", K_STR, offsetof(struct gw_cda_header, title)},
+    {"typeCode", K_CODE, offsetof(struct gw_cda_header, type)},
+    {"classCode", K_CODE, offsetof(struct gw_cda_header, class_code)},
+    {"confidentialityCode", K_CODE,
+     offsetof(struct gw_cda_header, confidentiality)},
+    {"languageCode", K_STR, offsetof(struct gw_cda_header, language)},
+    {"authorPerson", K_STR, offsetof(struct gw_cda_header, author_person)},
+    {"authorInstitution", K_STR,
+     offsetof(struct gw_cda_header, author_institution)},
+    {"authorRole", K_STR, offsetof(struct gw_cda_header, author_role)},
+    {"authorSpecialty", K_STR,
+     offsetof(struct gw_cda_header, author_specialty)},
+    {"authorTelecommunication", K_STR,
+     offsetof(struct gw_cda_header, author_telecom)},
+    {"serviceStartTime", K_STR, offsetof(struct gw_cda_header, service_start)},
+    {"serviceStopTime", K_STR, offsetof(struct gw_cda_header, service_stop)},
+    {"formatCode", K_CODE, offsetof(struct gw_cda_header, format)},
+    {"healthcareFacilityTypeCode", K_CODE,
+     offsetof(struct gw_cda_header, facility_type)},
+    {"practiceSettingCode", K_CODE,
+     offsetof(struct gw_cda_header, practice_setting)},
+};
 
-static xmlNode *
-child(const xmlNode *parent, const char *name)
-{
-	return next_child(parent, NULL, name);
-}
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
-/* Collapse runs of white space to one space and trim; NULL if empty. */
-static char *
-collapse(const char *s)
-{
-	char *out = gw_xmalloc(strlen(s) + 1), *o = out;
-	bool sp = false;
-
-	for (; *s != '\0'; s++) {
-		if (is_ws(*s)) {
-			sp = o != out;
-			continue;
-		}
-		if (sp)
-			*o++ = ' ';
-		sp = false;
-		*o++ = *s;
-	}
-	*o = '\0';
-	if (o == out) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-/* A copy of attribute name, trimmed; NULL if absent or empty. */
+/* A copy of attribute name of n; NULL if absent, empty or too long. */
 static char *
 attr(const xmlNode *n, const char *name)
 {
-	xmlChar *v;
-	char *s;
+	xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+	char *s = NULL;
 
-	if (n == NULL)
-		return NULL;
-	v = xmlGetNoNsProp(n, (const xmlChar *)name);
-	if (v == NULL)
-		return NULL;
-	s = collapse((const char *)v);
+	if (v != NULL && v[0] != '\0' && strlen((char *)v) <= FIELD_MAX)
+		s = gw_xstrdup((const char *)v);
 	xmlFree(v);
 	return s;
 }
 
-/* The text content of n, white space collapsed; NULL if empty. */
+/* The text of n; NULL if empty or too long. */
 static char *
 text(const xmlNode *n)
 {
-	xmlChar *v;
-	char *s;
+	xmlChar *v = xmlNodeGetContent(n);
+	char *s = NULL;
 
-	if (n == NULL)
-		return NULL;
-	v = xmlNodeGetContent(n);
-	if (v == NULL)
-		return NULL;
-	s = collapse((const char *)v);
+	if (v != NULL && v[0] != '\0' && strlen((char *)v) <= FIELD_MAX)
+		s = gw_xstrdup((const char *)v);
 	xmlFree(v);
 	return s;
 }
 
-static void
-code_get(struct gw_cda_code *c, const xmlNode *n)
-{
-	c->code = attr(n, "code");
-	c->scheme = attr(n, "codeSystem");
-	c->display = attr(n, "displayName");
-}
-
-/* --- HL7 v2 value builders ---------------------------------------------- */
-
-/* s with the HL7 v2 delimiters escaped; NULL stays NULL. */
+/* code^scheme^display of c for --explain; NULL if it does not fit. */
 static char *
-v2_esc(const char *s)
+code_text(const struct gw_cda_code *c)
 {
 	struct gw_buf b;
-	const char *rep;
-	int rc = 0;
 
-	if (s == NULL)
-		return NULL;
-	gw_buf_init(&b, FIELD_MAX);
-	for (; *s != '\0' && rc == 0; s++) {
-		switch (*s) {
-		case '^':
-			rep = "\\S\\";
-			break;
-		case '&':
-			rep = "\\T\\";
-			break;
-		case '|':
-			rep = "\\F\\";
-			break;
-		case '~':
-			rep = "\\R\\";
-			break;
-		case '\\':
-			rep = "\\E\\";
-			break;
-		default:
-			rep = NULL;
-			break;
-		}
-		rc = rep != NULL ? gw_buf_puts(&b, rep)
-				 : gw_buf_append(&b, s, 1);
-	}
-	if (rc != 0 || b.len == 0) {
+	gw_buf_init(&b, FIELD_MAX * 3 + 3);
+	if (gw_buf_printf(&b, "%s^%s^%s", c->code, c->scheme, c->display) !=
+	    0) {
 		gw_buf_dispose(&b);
 		return NULL;
 	}
 	return gw_buf_take(&b);
-}
-
-/* "&" root "&ISO" (HD with ISO type), root escaped; NULL if no root. */
-static char *
-v2_authority(const char *root)
-{
-	struct gw_buf b;
-	char *e = v2_esc(root);
-	int rc;
-
-	if (e == NULL)
-		return NULL;
-	gw_buf_init(&b, FIELD_MAX);
-	rc = gw_buf_printf(&b, "&%s&ISO", e);
-	free(e);
-	if (rc != 0) {
-		gw_buf_dispose(&b);
-		return NULL;
-	}
-	return gw_buf_take(&b);
-}
-
-/* Join already-escaped components with ^, dropping trailing empty ones. */
-static char *
-v2_join(char *const *comp, size_t n)
-{
-	struct gw_buf b;
-	size_t last = 0;
-	int rc = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (comp[i] != NULL && comp[i][0] != '\0')
-			last = i + 1;
-	if (last == 0)
-		return NULL;
-	gw_buf_init(&b, FIELD_MAX);
-	for (size_t i = 0; i < last && rc == 0; i++) {
-		if (i > 0)
-			rc = gw_buf_puts(&b, "^");
-		if (rc == 0 && comp[i] != NULL)
-			rc = gw_buf_puts(&b, comp[i]);
-	}
-	if (rc != 0) {
-		gw_buf_dispose(&b);
-		return NULL;
-	}
-	return gw_buf_take(&b);
-}
-
-/* The first id child with both root and extension. */
-static xmlNode *
-full_id(const xmlNode *parent)
-{
-	xmlNode *id = NULL;
-
-	while ((id = next_child(parent, id, "id")) != NULL) {
-		if (xmlHasProp(id, (const xmlChar *)"root") &&
-		    xmlHasProp(id, (const xmlChar *)"extension"))
-			return id;
-	}
-	return NULL;
-}
-
-/* CX: extension^^^&root&ISO from an II element. */
-static char *
-cx_from_id(const xmlNode *id)
-{
-	struct tmp t = {.n = 0};
-	char *comp[4] = {NULL, NULL, NULL, NULL}, *out = NULL;
-
-	if (id == NULL)
-		return NULL;
-	comp[0] = keep(&t, v2_esc(keep(&t, attr(id, "extension"))));
-	comp[3] = keep(&t, v2_authority(keep(&t, attr(id, "root"))));
-	if (comp[0] != NULL && comp[3] != NULL)
-		out = v2_join(comp, 4);
-	tmp_free(&t);
-	return out;
-}
-
-/* The name to use from a person: the legal one (use="L") or the first. */
-static xmlNode *
-pick_name(const xmlNode *person)
-{
-	xmlNode *n = NULL, *first = child(person, "name");
-
-	while ((n = next_child(person, n, "name")) != NULL) {
-		xmlChar *use = xmlGetNoNsProp(n, (const xmlChar *)"use");
-		bool legal = use != NULL && strcmp((char *)use, "L") == 0;
-
-		xmlFree(use);
-		if (legal)
-			return n;
-	}
-	return first;
 }
 
 /*
- * Person name parts, escaped, into comp[]: family, given, middle, suffix,
- * prefix - the XPN/XCN order after the leading id. A name with no parts
- * but text is taken as the family name.
+ * Store one md:value or md:code. The first value of a single-valued
+ * field wins (the stylesheet emits one; a site's edited copy might not).
  */
 static void
-name_parts(struct tmp *t, const xmlNode *name, char *comp[5])
+take(struct gw_cda_header *h, const struct field *f, const xmlNode *n)
 {
-	xmlNode *g1 = child(name, "given");
-	xmlNode *g2 = next_child(name, g1, "given");
+	char *value = NULL, *src = attr(n, "source");
+	bool code = strcmp((const char *)n->name, "code") == 0;
 
-	memset(comp, 0, 5 * sizeof(comp[0]));
-	if (name == NULL)
-		return;
-	comp[0] = keep(t, v2_esc(keep(t, text(child(name, "family")))));
-	comp[1] = keep(t, v2_esc(keep(t, text(g1))));
-	/* A second given name is a middle name unless it is a call-me name. */
-	if (g2 != NULL && !xmlHasProp(g2, (const xmlChar *)"qualifier"))
-		comp[2] = keep(t, v2_esc(keep(t, text(g2))));
-	comp[3] = keep(t, v2_esc(keep(t, text(child(name, "suffix")))));
-	comp[4] = keep(t, v2_esc(keep(t, text(child(name, "prefix")))));
-	if (comp[0] == NULL && comp[1] == NULL &&
-	    child(name, "family") == NULL && g1 == NULL)
-		comp[0] = keep(t, v2_esc(keep(t, text(name))));
-}
+	if (f->kind == K_CODE && code) {
+		struct gw_cda_code *c = (void *)((char *)h + f->off);
+		struct gw_cda_code v = {attr(n, "code"), attr(n, "scheme"),
+					attr(n, "display")};
 
-/* --- header parts ------------------------------------------------------- */
-
-static void
-get_ids(struct gw_cda_header *h, const xmlNode *root)
-{
-	xmlNode *id = child(root, "id");
-	char *r = attr(id, "root"), *x = attr(id, "extension");
-	struct gw_buf b;
-
-	if (r != NULL) {
-		gw_buf_init(&b, FIELD_MAX);
-		if ((x != NULL ? gw_buf_printf(&b, "%s^%s", r, x)
-			       : gw_buf_puts(&b, r)) == 0)
-			h->unique_id = gw_buf_take(&b);
-		else
-			gw_buf_dispose(&b);
-	}
-	free(r);
-	free(x);
-}
-
-static void
-get_patient(struct gw_cda_header *h, const xmlNode *root)
-{
-	xmlNode *role = child(child(root, "recordTarget"), "patientRole");
-	xmlNode *pat = child(role, "patient"), *bt;
-	struct tmp t = {.n = 0};
-	char *comp[5];
-	char *v;
-
-	h->patient_id = cx_from_id(full_id(role));
-	name_parts(&t, pick_name(pat), comp);
-	h->source_patient_info_name = v2_join(comp, 5);
-	tmp_free(&t);
-	bt = child(pat, "birthTime");
-	v = attr(bt, "value");
-	if (v != NULL) {
-		/* A birth date is a date: keep the digits, never shift it. */
-		size_t n = strspn(v, "0123456789");
-
-		if (n >= 4)
-			h->source_patient_info_dob = gw_xstrndup(v, n);
-		free(v);
-	}
-	h->source_patient_info_gender =
-	    attr(child(pat, "administrativeGenderCode"), "code");
-}
-
-static void
-spi_add(struct gw_cda_header *h, const char *pid, const char *v)
-{
-	struct gw_buf b;
-
-	if (v == NULL || h->nsource_patient_info >= 4)
-		return;
-	gw_buf_init(&b, FIELD_MAX);
-	if (gw_buf_printf(&b, "%s|%s", pid, v) == 0)
-		h->source_patient_info[h->nsource_patient_info++] =
-		    gw_buf_take(&b);
-	else
-		gw_buf_dispose(&b);
-}
-
-/* XCN: id^family^given^middle^suffix^prefix^^^&root&ISO. */
-static char *
-xcn(const xmlNode *aa)
-{
-	struct tmp t = {.n = 0};
-	xmlNode *id = full_id(aa);
-	char *comp[9] = {NULL};
-	char *out;
-
-	name_parts(&t, pick_name(child(aa, "assignedPerson")), comp + 1);
-	if (id != NULL) {
-		comp[0] = keep(&t, v2_esc(keep(&t, attr(id, "extension"))));
-		comp[8] = keep(&t, v2_authority(keep(&t, attr(id, "root"))));
-	}
-	out = comp[0] != NULL || comp[1] != NULL || comp[2] != NULL
-		  ? v2_join(comp, 9)
-		  : NULL;
-	tmp_free(&t);
-	return out;
-}
-
-/* XON: Name^^^^^^^^^OID, or Name^^^^^&root&ISO^^^^extension. */
-static char *
-xon(const xmlNode *org)
-{
-	struct tmp t = {.n = 0};
-	xmlNode *id = NULL;
-	char *comp[10] = {NULL};
-	char *root = NULL, *out = NULL;
-
-	comp[0] = keep(&t, v2_esc(keep(&t, text(child(org, "name")))));
-	while ((id = next_child(org, id, "id")) != NULL) {
-		root = keep(&t, attr(id, "root"));
-		if (root != NULL)
-			break;
-	}
-	if (root != NULL) {
-		char *ext = keep(&t, v2_esc(keep(&t, attr(id, "extension"))));
-
-		if (ext != NULL) {
-			comp[5] = keep(&t, v2_authority(root));
-			comp[9] = ext;
+		if (c->code == NULL && v.code != NULL && v.scheme != NULL &&
+		    v.display != NULL) {
+			value = code_text(&v);
+			*c = v;
 		} else {
-			comp[9] = keep(&t, v2_esc(root));
+			free(v.code);
+			free(v.scheme);
+			free(v.display);
+		}
+	} else if (f->kind == K_STR && !code) {
+		char **p = (char **)((char *)h + f->off);
+
+		if (*p == NULL && (*p = text(n)) != NULL)
+			value = gw_xstrdup(*p);
+	} else if (f->kind == K_SPI && !code &&
+		   h->nsource_patient_info < GW_CDA_MAX_SPI) {
+		char *v = text(n);
+
+		if (v != NULL) {
+			h->source_patient_info[h->nsource_patient_info++] = v;
+			value = gw_xstrdup(v);
 		}
 	}
-	if (comp[0] != NULL)
-		out = v2_join(comp, 10);
-	tmp_free(&t);
-	return out;
+	if (value != NULL && h->nfacts < GW_CDA_MAX_FACTS) {
+		struct gw_cda_fact *x = &h->facts[h->nfacts++];
+
+		x->name = gw_xstrdup(f->name);
+		x->value = value;
+		x->source = src != NULL ? src : gw_xstrdup("?");
+		src = NULL;
+	} else {
+		free(value);
+	}
+	free(src);
 }
 
-/* XTN ^^Internet^addr from the first mailto: telecom of n. */
-static char *
-xtn_mail(const xmlNode *n)
+/* Fill h from the stylesheet's result (md:metadata). */
+static int
+read_result(struct gw_cda_header *h, const struct gw_buf *res,
+	    struct gw_err *err)
 {
-	xmlNode *tel = NULL;
-	struct gw_buf b;
-	char *v, *e;
+	xmlDocPtr doc = NULL;
+	xmlNode *root, *n;
+	int rc = 0;
 
-	while ((tel = next_child(n, tel, "telecom")) != NULL) {
-		v = attr(tel, "value");
-		if (v == NULL || strncasecmp(v, "mailto:", 7) != 0 ||
-		    v[7] == '\0') {
-			free(v);
+	doc = xmlReadMemory(res->data, (int)res->len, "metadata.xml", NULL,
+			    PARSE_OPTIONS);
+	root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
+	if (root == NULL || root->ns == NULL ||
+	    strcmp((const char *)root->ns->href, MD_NS) != 0) {
+		rc = gw_err_set(err, GW_ERROR, "4.3.0",
+				"CDA: %s gave no md:metadata", GW_CDA_XSL);
+		goto out;
+	}
+	for (n = root->children; n != NULL; n = n->next) {
+		xmlChar *name;
+
+		if (n->type != XML_ELEMENT_NODE || n->ns == NULL ||
+		    strcmp((const char *)n->ns->href, MD_NS) != 0)
 			continue;
-		}
-		e = v2_esc(v + 7);
-		free(v);
-		if (e == NULL)
-			return NULL;
-		gw_buf_init(&b, FIELD_MAX);
-		if (gw_buf_printf(&b, "^^Internet^%s", e) != 0)
-			gw_buf_dispose(&b);
-		free(e);
-		return b.data != NULL && b.len > 0 ? gw_buf_take(&b) : NULL;
+		name = xmlGetNoNsProp(n, (const xmlChar *)"name");
+		for (size_t i = 0; name != NULL && i < NFIELDS; i++)
+			if (strcmp((const char *)name, fields[i].name) == 0) {
+				take(h, &fields[i], n);
+				break;
+			}
+		xmlFree(name);
 	}
-	return NULL;
+out:
+	xmlFreeDoc(doc);
+	return rc;
 }
 
-static void
-get_author(struct gw_cda_header *h, const xmlNode *root)
+bool
+gw_cda_code_ok(const char *s)
 {
-	xmlNode *au = NULL, *aa = NULL;
+	const char *a, *b;
 
-	/* The first author that is a person or an organisation (not a
-	 * device-only author). */
-	while ((au = next_child(root, au, "author")) != NULL) {
-		xmlNode *c = child(au, "assignedAuthor");
-
-		if (child(c, "assignedPerson") != NULL ||
-		    child(c, "representedOrganization") != NULL) {
-			aa = c;
-			break;
-		}
-	}
-	if (aa == NULL)
-		return;
-	h->author_person = xcn(aa);
-	h->author_institution = xon(child(aa, "representedOrganization"));
-	h->author_telecom = xtn_mail(aa);
+	if (s == NULL || *s == '\0')
+		return true;
+	a = strchr(s, '^');
+	b = a != NULL ? strchr(a + 1, '^') : NULL;
+	return a != NULL && b != NULL && a > s && b > a + 1 && b[1] != '\0' &&
+	       strchr(b + 1, '^') == NULL && strlen(s) <= FIELD_MAX;
 }
 
-static void
-get_times(struct gw_cda_header *h, const xmlNode *root)
+/*
+ * The stylesheet parameters for one default code: NAME_code, _scheme,
+ * _display and _source. Split copies go to store[0..2].
+ */
+static int
+code_params(const char *prefix, const char *v, const char *label,
+	    const char **p, char store[CODE_PARTS][FIELD_MAX + 1],
+	    char names[4][32], struct gw_err *err)
 {
-	xmlNode *se = NULL, *doc = NULL, *et;
-	char *v;
+	static const char *const part[] = {"code", "scheme", "display",
+					   "source"};
+	const char *s = v != NULL ? v : "";
 
-	v = attr(child(root, "effectiveTime"), "value");
-	h->creation_time = v != NULL ? gw_cda_ts_to_utc(v) : NULL;
-	free(v);
-	while ((doc = next_child(root, doc, "documentationOf")) != NULL) {
-		se = child(doc, "serviceEvent");
-		if (se != NULL)
-			break;
+	if (!gw_cda_code_ok(s))
+		return gw_err_set(err, GW_EPARSE, "5.3.5",
+				  "CDA: default %s '%.80s' is not "
+				  "code^codingScheme^display",
+				  prefix, s);
+	for (int i = 0; i < CODE_PARTS; i++) {
+		size_t n = strcspn(s, "^");
+
+		memcpy(store[i], s, n);
+		store[i][n] = '\0';
+		s += s[n] == '^' ? n + 1 : n;
 	}
-	et = child(se, "effectiveTime");
-	v = attr(child(et, "low"), "value");
-	h->service_start = v != NULL ? gw_cda_ts_to_utc(v) : NULL;
-	free(v);
-	v = attr(child(et, "high"), "value");
-	h->service_stop = v != NULL ? gw_cda_ts_to_utc(v) : NULL;
-	free(v);
+	for (int i = 0; i < 4; i++) {
+		if (snprintf(names[i], sizeof(names[i]), "%s_%s", prefix,
+			     part[i]) >= (int)sizeof(names[i]))
+			return gw_err_set(err, GW_ERROR, "4.3.0",
+					  "CDA: parameter name too long");
+		p[2 * i] = names[i];
+		p[2 * i + 1] = i < CODE_PARTS  ? store[i]
+			       : label != NULL ? label
+					       : "default";
+	}
+	return 0;
 }
 
-static bool
-is_date_ext(const char *x)
+/* Run the stylesheet on doc and fill a new header. */
+static int
+extract(xmlDocPtr doc, const struct gw_cda_defaults *def,
+	struct gw_cda_header **out, struct gw_err *err)
 {
-	static const char shape[] = "dddd-dd-dd";
+	const struct gw_cda_defaults builtin = {
+	    .facility_type = GW_CDA_DEF_FACILITY,
+	    .practice_setting = GW_CDA_DEF_PRACTICE,
+	};
+	const char *params[2 * 9 + 1];
+	char names[2][4][32];
+	char(*st)[CODE_PARTS][FIELD_MAX + 1] = NULL;
+	const struct gw_xform *x;
+	struct gw_cda_header *h = NULL;
+	struct gw_buf res;
+	int rc;
 
-	if (x == NULL || strlen(x) != sizeof(shape) - 1)
-		return false;
-	for (size_t i = 0; shape[i] != '\0'; i++) {
-		bool d = x[i] >= '0' && x[i] <= '9';
-
-		if (shape[i] == 'd' ? !d : x[i] != '-')
-			return false;
+	gw_buf_init(&res, OUT_MAX);
+	st = gw_xmalloc(2 * sizeof(*st));
+	if (def == NULL)
+		def = &builtin;
+	if ((rc = code_params("facility", def->facility_type,
+			      def->facility_source, params, st[0], names[0],
+			      err)) != 0 ||
+	    (rc = code_params("practice", def->practice_setting,
+			      def->practice_source, params + 8, st[1], names[1],
+			      err)) != 0)
+		goto out;
+	params[16] = "format_scheme";
+	params[17] = GW_CDA_FORMAT_SCHEME;
+	params[18] = NULL;
+	x = gw_xform_get(GW_CDA_XSL, err);
+	if (x == NULL) {
+		rc = GW_ERROR;
+		goto out;
 	}
-	return true;
-}
-
-/* SPEC 8.2: C-CDA version from the templateId extension, body kind. */
-static void
-get_format(struct gw_cda_header *h, const xmlNode *root)
-{
-	static const char *const codes[2][2][2] = {
-	    {{"urn:hl7-org:sdwg:ccda-structuredBody:1.1",
-	      "C-CDA R1.1 structured body"},
-	     {"urn:hl7-org:sdwg:ccda-nonXMLBody:1.1",
-	      "C-CDA R1.1 unstructured (nonXMLBody)"}},
-	    {{"urn:hl7-org:sdwg:ccda-structuredBody:2.1",
-	      "C-CDA R2.1 structured body"},
-	     {"urn:hl7-org:sdwg:ccda-nonXMLBody:2.1",
-	      "C-CDA R2.1 unstructured (nonXMLBody)"}}};
-	xmlNode *tid = NULL;
-	bool ccda = false, r2 = false;
-
-	while ((tid = next_child(root, tid, "templateId")) != NULL) {
-		char *r = attr(tid, "root"), *x = attr(tid, "extension");
-
-		if (r != NULL &&
-		    (strncmp(r, CCDA_DOC_ROOT, strlen(CCDA_DOC_ROOT)) == 0 ||
-		     strcmp(r, CCDA_PGD_ROOT) == 0)) {
-			ccda = true;
-			/* R2.0 content is sent as 2.1 (SPEC 8.2). */
-			if (is_date_ext(x) && strcmp(x, CCDA_R20_DATE) >= 0)
-				r2 = true;
-			if (strcmp(r, CCDA_UNSTRUCT) == 0)
-				h->nonxml_body = true;
-		}
-		free(r);
-		free(x);
-	}
-	if (child(child(root, "component"), "nonXMLBody") != NULL)
-		h->nonxml_body = true;
-	if (!ccda)
-		return;
-	h->format_code = gw_xstrdup(codes[r2][h->nonxml_body][0]);
-	h->format_display = gw_xstrdup(codes[r2][h->nonxml_body][1]);
-	h->format_scheme = gw_xstrdup(GW_CDA_FORMAT_SCHEME);
-}
-
-static void
-extract(struct gw_cda_header *h, const xmlNode *root)
-{
-	xmlNode *hcf;
-
-	get_ids(h, root);
-	h->title = text(child(root, "title"));
-	code_get(&h->type, child(root, "code"));
-	code_get(&h->confidentiality, child(root, "confidentialityCode"));
-	h->language = attr(child(root, "languageCode"), "code");
-	hcf = child(
-	    child(child(child(root, "componentOf"), "encompassingEncounter"),
-		  "location"),
-	    "healthCareFacility");
-	code_get(&h->facility_type, child(hcf, "code"));
-	get_patient(h, root);
-	get_author(h, root);
-	get_times(h, root);
-	get_format(h, root);
-	spi_add(h, "PID-3", h->patient_id);
-	spi_add(h, "PID-5", h->source_patient_info_name);
-	spi_add(h, "PID-7", h->source_patient_info_dob);
-	spi_add(h, "PID-8", h->source_patient_info_gender);
+	if ((rc = gw_xform_run_doc(x, doc, params, &res, err)) != 0)
+		goto out;
+	h = gw_xcalloc(1, sizeof(*h));
+	if ((rc = read_result(h, &res, err)) != 0)
+		goto out;
+	*out = h;
+	h = NULL;
+out:
+	gw_cda_header_free(h);
+	gw_buf_dispose(&res);
+	free(st);
+	return rc;
 }
 
 /* --- parse -------------------------------------------------------------- */
@@ -863,21 +587,25 @@ gw_cda_doc_unique_ids(struct _xmlDoc *doc)
 }
 
 int
-gw_cda_header_parse(const char *xml, size_t len, struct gw_cda_header **out,
-		    struct gw_err *err)
+gw_cda_header_parse_with(const char *xml, size_t len,
+			 const struct gw_cda_defaults *def,
+			 struct gw_cda_header **out, struct gw_err *err)
 {
 	xmlDocPtr doc = NULL;
-	struct gw_cda_header *h;
 	int rc;
 
 	*out = NULL;
-	if ((rc = gw_cda_doc_parse(xml, len, &doc, err)) < 0)
-		return rc;
-	h = gw_xcalloc(1, sizeof(*h));
-	extract(h, xmlDocGetRootElement(doc));
-	*out = h;
+	if ((rc = gw_cda_doc_parse(xml, len, &doc, err)) == 0)
+		rc = extract(doc, def, out, err);
 	gw_cda_doc_free(doc);
-	return 0;
+	return rc;
+}
+
+int
+gw_cda_header_parse(const char *xml, size_t len, struct gw_cda_header **out,
+		    struct gw_err *err)
+{
+	return gw_cda_header_parse_with(xml, len, NULL, out, err);
 }
 
 static void
@@ -895,143 +623,29 @@ gw_cda_header_free(struct gw_cda_header *h)
 		return;
 	free(h->unique_id);
 	free(h->patient_id);
+	free(h->source_patient_id);
 	free(h->creation_time);
 	free(h->title);
 	code_free(&h->type);
+	code_free(&h->class_code);
 	code_free(&h->confidentiality);
 	code_free(&h->facility_type);
+	code_free(&h->practice_setting);
+	code_free(&h->format);
 	free(h->language);
 	free(h->author_person);
 	free(h->author_institution);
+	free(h->author_role);
+	free(h->author_specialty);
 	free(h->author_telecom);
 	free(h->service_start);
 	free(h->service_stop);
-	free(h->format_code);
-	free(h->format_scheme);
-	free(h->format_display);
-	free(h->source_patient_info_name);
-	free(h->source_patient_info_dob);
-	free(h->source_patient_info_gender);
 	for (size_t i = 0; i < h->nsource_patient_info; i++)
 		free(h->source_patient_info[i]);
+	for (size_t i = 0; i < h->nfacts; i++) {
+		free(h->facts[i].name);
+		free(h->facts[i].value);
+		free(h->facts[i].source);
+	}
 	free(h);
-}
-
-/* --- time stamps -------------------------------------------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long
-days_from_civil(long y, long m, long d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(long z, long *y, long *m, long *d)
-{
-	long era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp + (mp < 10 ? 3 : -9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
-static long
-num(const char *s, size_t n)
-{
-	long v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v = v * 10 + (s[i] - '0');
-	return v;
-}
-
-static bool
-leap(long y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static bool
-ts_fields_ok(const char *ts, size_t nd)
-{
-	static const int mdays[] = {31, 29, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31};
-	long y = num(ts, 4), mo, d;
-
-	if (nd >= 6) {
-		mo = num(ts + 4, 2);
-		if (mo < 1 || mo > 12)
-			return false;
-		if (nd >= 8) {
-			d = num(ts + 6, 2);
-			if (d < 1 || d > mdays[mo - 1] ||
-			    (mo == 2 && d == 29 && !leap(y)))
-				return false;
-		}
-	}
-	if (nd >= 10 && num(ts + 8, 2) > 23)
-		return false;
-	if (nd >= 12 && num(ts + 10, 2) > 59)
-		return false;
-	if (nd >= 14 && num(ts + 12, 2) > 60)
-		return false;
-	return true;
-}
-
-char *
-gw_cda_ts_to_utc(const char *ts)
-{
-	size_t nd = strspn(ts, "0123456789");
-	const char *p = ts + nd;
-	long sign = 0, off = 0, mins, days, y, mo, d;
-	char buf[32];
-	int n;
-
-	if (nd < 4 || nd > 14 || nd % 2 != 0 || !ts_fields_ok(ts, nd))
-		return NULL;
-	if (*p == '.') {
-		if (nd != 14 || p[1] < '0' || p[1] > '9')
-			return NULL;
-		p += 1 + strspn(p + 1, "0123456789");
-	}
-	if (*p == '+' || *p == '-') {
-		sign = *p == '-' ? -1 : 1;
-		if (strspn(p + 1, "0123456789") != 4 || p[5] != '\0' ||
-		    num(p + 1, 2) > 23 || num(p + 3, 2) > 59)
-			return NULL;
-		off = num(p + 1, 2) * 60 + num(p + 3, 2);
-		p += 5;
-	}
-	if (*p != '\0')
-		return NULL;
-	/* No time of day: a date is a date in every zone (SPEC 8.3). */
-	if (sign == 0 || nd <= 8)
-		return gw_xstrndup(ts, nd);
-	mins =
-	    days_from_civil(num(ts, 4), num(ts + 4, 2), num(ts + 6, 2)) * 1440 +
-	    num(ts + 8, 2) * 60 + (nd >= 12 ? num(ts + 10, 2) : 0) - sign * off;
-	days = mins >= 0 ? mins / 1440 : -((-mins + 1439) / 1440);
-	mins -= days * 1440;
-	civil_from_days(days, &y, &mo, &d);
-	if (y < 0 || y > 9999)
-		return NULL;
-	n = snprintf(buf, sizeof(buf), "%04ld%02ld%02ld%02ld%02ld%.2s", y, mo,
-		     d, mins / 60, mins % 60, nd == 14 ? ts + 12 : "");
-	if (n < 12 || (size_t)n >= sizeof(buf))
-		return NULL;
-	return gw_xstrndup(buf, nd);
 }

@@ -6,11 +6,17 @@
  *	    [--limited] [--source-id OID] [metadata options] FILE...
  * DESCRIPTION
  *	For a C-CDA file the CDA header supplies the DocumentEntry metadata
- *	(cda.c); for any other file the options do (--mime-type,
+ *	(cda.c, that is xslt/cda-to-metadata.xsl, with the defaults of
+ *	cda_facility_type_code and cda_practice_setting_code from -c FILE or
+ *	built in); for any other file the options do (--mime-type,
  *	--class-code, --type-code, --format-code, --confidentiality,
- *	--facility-code, --practice-code, --patient-id, --title). Codes are
- *	written "code^codingScheme^display". The metadata text comes from
- *	xdsbuild, the transport from xdrcli.
+ *	--facility-code, --practice-code, --patient-id, --title), and they win
+ *	over the header for a C-CDA. Codes are written
+ *	"code^codingScheme^display". The metadata text comes from xdsbuild,
+ *	the transport from xdrcli. --explain prints each DocumentEntry value
+ *	with where it came from (the CDA element's XPath, an option, a
+ *	default) and whether the metadata would be accepted, and sends
+ *	nothing: it answers "what would be sent", as make -n does.
  * LIMITS
  *	Each file at most 64 MiB; at most 100 files.
  */
@@ -25,6 +31,7 @@
 
 #include "buf.h"
 #include "cda.h"
+#include "config.h"
 #include "digest.h"
 #include "id.h"
 #include "mem.h"
@@ -37,10 +44,10 @@
 #define DEFAULT_SOURCE_ID "2.25.166198946125467452151153937006426906383"
 
 struct opts {
-	const char *url, *from, *message_id, *cert, *ca, *source_id;
+	const char *url, *from, *message_id, *cert, *ca, *source_id, *config;
 	const char *to[64];
 	size_t nto;
-	bool limited, inline_b64, final_delivery;
+	bool limited, inline_b64, final_delivery, explain;
 	const char *mime_type, *patient_id, *title, *level;
 	const char *class_code, *type_code, *format_code, *conf, *facility,
 	    *practice, *content_type;
@@ -54,6 +61,18 @@ usage(FILE *f)
 	    f,
 	    "usage: dxgw submit --url URL --from ADDR --to ADDR [--to ADDR]... "
 	    "[options] FILE...\n"
+	    "       dxgw submit --explain [options] FILE...\n"
+	    "  --explain             print each DocumentEntry value and where "
+	    "it "
+	    "came\n"
+	    "                        from (CDA XPath, option, default), check "
+	    "the\n"
+	    "                        metadata, and exit without sending (0 "
+	    "ok,\n"
+	    "                        1 the metadata would be refused)\n"
+	    "  -c FILE               config file: cda_facility_type_code and\n"
+	    "                        cda_practice_setting_code for C-CDA "
+	    "files\n"
 	    "  --url URL             XDR endpoint (http:// or https://)\n"
 	    "  --from ADDR           Direct sender address\n"
 	    "  --to ADDR             Direct recipient (repeatable)\n"
@@ -120,7 +139,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		O_CONF,
 		O_FAC,
 		O_PRAC,
-		O_CTYPE
+		O_CTYPE,
+		O_EXPLAIN
 	};
 	static const struct option lo[] = {
 	    {"url", 1, NULL, O_URL},
@@ -145,6 +165,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	    {"facility-code", 1, NULL, O_FAC},
 	    {"practice-code", 1, NULL, O_PRAC},
 	    {"content-type-code", 1, NULL, O_CTYPE},
+	    {"explain", 0, NULL, O_EXPLAIN},
+	    {"config", 1, NULL, 'c'},
 	    {"help", 0, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -154,7 +176,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->source_id = DEFAULT_SOURCE_ID;
 	o->timeout = 30;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hc:", lo, NULL)) != -1) {
 		switch (c) {
 		case O_URL:
 			o->url = optarg;
@@ -234,6 +256,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case O_CTYPE:
 			o->content_type = optarg;
 			break;
+		case O_EXPLAIN:
+			o->explain = true;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -242,7 +270,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
-	if (o->url == NULL || optind >= argc) {
+	if ((o->url == NULL && !o->explain) || optind >= argc) {
 		fprintf(stderr, "dxgw submit: --url and at least one FILE are "
 				"required\n");
 		usage(stderr);
@@ -338,7 +366,8 @@ struct files {
  */
 static int
 load_file(struct files *fs, size_t i, const char *path, const struct opts *o,
-	  const struct gw_xdsbuild_code cc[7])
+	  const struct gw_xdsbuild_code cc[7],
+	  const struct gw_cda_defaults *def)
 {
 	struct gw_xdsbuild_doc *d = &fs->meta[i];
 	struct gw_err err;
@@ -352,8 +381,8 @@ load_file(struct files *fs, size_t i, const char *path, const struct opts *o,
 		 (unsigned)(i + 1));
 	gw_digest_sha1_hex(fs->data[i], len, fs->sha[i]);
 	if (gw_cda_sniff(fs->data[i], len)) {
-		if (gw_cda_header_parse(fs->data[i], len, &fs->cda[i], &err) !=
-		    0) {
+		if (gw_cda_header_parse_with(fs->data[i], len, def, &fs->cda[i],
+					     &err) != 0) {
 			fprintf(stderr, "dxgw submit: %s: %s\n", path, err.msg);
 			return -1;
 		}
@@ -394,6 +423,164 @@ load_file(struct files *fs, size_t i, const char *path, const struct opts *o,
 	return 0;
 }
 
+/* --- --explain ---------------------------------------------------------- */
+
+/* The options that replace a header value, by XDS attribute name. */
+static const struct {
+	const char *name;
+	const char *opt;
+} overrides[] = {
+    {"patientId", "--patient-id"},
+    {"sourcePatientId", "--patient-id"},
+    {"title", "--title"},
+    {"classCode", "--class-code"},
+    {"typeCode", "--type-code"},
+    {"formatCode", "--format-code"},
+    {"confidentialityCode", "--confidentiality"},
+    {"healthcareFacilityTypeCode", "--facility-code"},
+    {"practiceSettingCode", "--practice-code"},
+};
+
+#define NOVERRIDES (sizeof(overrides) / sizeof(overrides[0]))
+
+/* Is overrides[k] given on the command line? */
+static bool
+overridden(const struct opts *o, size_t k)
+{
+	const char *v[] = {o->patient_id, o->patient_id, o->title,
+			   o->class_code, o->type_code,  o->format_code,
+			   o->conf,       o->facility,   o->practice};
+
+	_Static_assert(sizeof(v) / sizeof(v[0]) == NOVERRIDES,
+		       "one option per override");
+	return v[k] != NULL;
+}
+
+static void
+explain_row(const char *name, const char *value, const char *source)
+{
+	printf("  %-27s %s\n  %-27s   from %s\n", name, value, "", source);
+}
+
+static void
+explain_code(const char *name, const struct gw_xdsbuild_code *c,
+	     const char *source)
+{
+	if (c->code == NULL)
+		return;
+	printf("  %-27s %s^%s^%s\n  %-27s   from %s\n", name, c->code,
+	       c->scheme, c->display, "", source);
+}
+
+/*
+ * One document: the stylesheet's values with their CDA sources, then
+ * what options replaced and what dxgw computed.
+ */
+static void
+explain_doc(const struct files *fs, size_t i, const char *path,
+	    const struct opts *o)
+{
+	const struct gw_xdsbuild_doc *d = &fs->meta[i];
+	const struct gw_cda_header *h = fs->cda[i];
+	char size[24];
+
+	printf("%s %s%s\n", fs->id[i], path,
+	       h != NULL ? " (C-CDA: xslt/cda-to-metadata.xsl)" : "");
+	for (size_t f = 0; h != NULL && f < h->nfacts; f++) {
+		bool skip = false;
+
+		for (size_t k = 0; k < NOVERRIDES; k++)
+			if (strcmp(overrides[k].name, h->facts[f].name) == 0 &&
+			    overridden(o, k))
+				skip = true;
+		if (!skip)
+			explain_row(h->facts[f].name, h->facts[f].value,
+				    h->facts[f].source);
+	}
+	if (o->patient_id != NULL) {
+		explain_row("patientId", d->patient_id, "option --patient-id");
+		explain_row("sourcePatientId", d->source_patient_id,
+			    "option --patient-id");
+	}
+	if (o->title != NULL)
+		explain_row("title", d->title, "option --title");
+	if (o->class_code != NULL)
+		explain_code("classCode", &d->class_code,
+			     "option --class-code");
+	if (o->type_code != NULL)
+		explain_code("typeCode", &d->type_code, "option --type-code");
+	if (o->format_code != NULL)
+		explain_code("formatCode", &d->format_code,
+			     "option --format-code");
+	if (o->conf != NULL)
+		explain_code("confidentialityCode", &d->confidentiality,
+			     "option --confidentiality");
+	if (o->facility != NULL)
+		explain_code("healthcareFacilityTypeCode",
+			     &d->healthcare_facility, "option --facility-code");
+	if (o->practice != NULL)
+		explain_code("practiceSettingCode", &d->practice_setting,
+			     "option --practice-code");
+	if (d->unique_id == fs->uid[i])
+		explain_row("uniqueId", d->unique_id,
+			    h != NULL ? "dxgw: a new 2.25 OID (no usable "
+					"ClinicalDocument/id)"
+				      : "dxgw: a new 2.25 OID");
+	explain_row("mimeType", d->mime_type,
+		    o->mime_type != NULL ? "option --mime-type"
+		    : h != NULL          ? "C-CDA (text/xml, SPEC 8.2)"
+					 : "file name");
+	explain_row("hash", d->sha1, "the file (SHA-1)");
+	if (snprintf(size, sizeof(size), "%llu", (unsigned long long)d->size) <
+	    (int)sizeof(size))
+		explain_row("size", size, "the file (length)");
+}
+
+/* Print every document, then whether the metadata would be accepted. */
+static int
+explain(const struct files *fs, char **paths, const struct opts *o,
+	const struct gw_xdsbuild *b)
+{
+	struct gw_buf md;
+	struct gw_err err;
+	int rc;
+
+	for (size_t i = 0; i < fs->n; i++)
+		explain_doc(fs, i, paths[i], o);
+	gw_buf_init(&md, 16L * 1024 * 1024);
+	rc = gw_xdsbuild_submission(b, &md, &err);
+	if (rc == 0)
+		printf("metadata: ok (%s)\n", b->limited
+						  ? "limited metadata, XDR MS"
+						  : "full metadata, XDR DS");
+	else
+		printf("metadata: refused: %s%s\n", err.msg,
+		       b->limited ? "" : " (add the codes, or use --limited)");
+	gw_buf_dispose(&md);
+	return rc == 0 ? 0 : 1;
+}
+
+/* The C-CDA defaults: -c FILE's keys, or the built-in ones. */
+static int
+load_defaults(const struct opts *o, struct gw_config *cfg,
+	      struct gw_cda_defaults *def)
+{
+	struct gw_err err;
+
+	gw_config_defaults(cfg);
+	if (o->config == NULL)
+		return 0;
+	if (gw_config_load(cfg, o->config, &err) != 0) {
+		fprintf(stderr, "dxgw submit: %s\n", err.msg);
+		return -1;
+	}
+	def->facility_type = cfg->cda_facility_type_code;
+	def->facility_source = "config cda_facility_type_code";
+	def->practice_setting = cfg->cda_practice_setting_code;
+	def->practice_source = "config cda_practice_setting_code";
+	return 0;
+}
+
 int
 gw_cli_submit(int argc, char **argv)
 {
@@ -406,15 +593,24 @@ gw_cli_submit(int argc, char **argv)
 	struct gw_buf md;
 	struct gw_err err;
 	char sender_xtn[300];
+	struct gw_config cfg;
+	struct gw_cda_defaults dflt = {0};
+	const struct gw_cda_defaults *def = NULL;
 	struct opts o;
 	int rc = parse_opts(argc, argv, &o);
 
 	gw_buf_init(&md, 16L * 1024 * 1024);
+	gw_config_defaults(&cfg);
 	if (rc != 0) {
 		rc = rc > 0 ? 0 : 2;
 		goto out;
 	}
 	rc = 2;
+	gw_config_dispose(&cfg);
+	if (load_defaults(&o, &cfg, &dflt) != 0)
+		goto out;
+	if (o.config != NULL)
+		def = &dflt;
 	{
 		const char *src[7] = {o.class_code,  o.type_code, o.format_code,
 				      o.conf,        o.facility,  o.practice,
@@ -429,7 +625,7 @@ gw_cli_submit(int argc, char **argv)
 			}
 	}
 	for (int k = optind; k < argc; k++, fs->n++)
-		if (load_file(fs, fs->n, argv[k], &o, cc) != 0)
+		if (load_file(fs, fs->n, argv[k], &o, cc, def) != 0)
 			goto out;
 	b.limited = o.limited;
 	b.source_id = o.source_id;
@@ -448,6 +644,10 @@ gw_cli_submit(int argc, char **argv)
 	b.nintended = o.nto;
 	b.docs = fs->meta;
 	b.ndocs = fs->n;
+	if (o.explain) {
+		rc = explain(fs, argv + optind, &o, &b);
+		goto out;
+	}
 	if (gw_xdsbuild_submission(&b, &md, &err) != 0) {
 		fprintf(stderr, "dxgw submit: metadata: %s%s\n", err.msg,
 			o.limited ? "" : " (add the codes, or use --limited)");
@@ -502,5 +702,6 @@ out:
 	for (int k = 0; k < 7; k++)
 		free(codebufs[k]);
 	gw_buf_dispose(&md);
+	gw_config_dispose(&cfg);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cda.h"
 #include "log.h"
 #include "mem.h"
 
@@ -281,6 +282,15 @@ static const struct key keys[] = {
      .max = 30 * 86400},
     {.name = "source_id", .type = T_STR, .off = OFF(source_id), .def = ""},
     {.name = "allow_sha1", .type = T_BOOL, .off = OFF(allow_sha1), .def = "no"},
+    /* C-CDA metadata (the stylesheet's defaults) */
+    {.name = "cda_facility_type_code",
+     .type = T_STR,
+     .off = OFF(cda_facility_type_code),
+     .def = GW_CDA_DEF_FACILITY},
+    {.name = "cda_practice_setting_code",
+     .type = T_STR,
+     .off = OFF(cda_practice_setting_code),
+     .def = GW_CDA_DEF_PRACTICE},
     /* delivery tracking */
     {.name = "mdn_timeout",
      .type = T_TIME,
@@ -650,6 +660,17 @@ gw_config_check(const struct gw_config *cfg, struct gw_err *err)
 	    cfg->smtp_tls_cert[0] == '\0')
 		return gw_err_set(err, GW_EPARSE, "5.3.5",
 				  "smtp_require_tls: needs smtp_tls_cert");
+	/* The metadata defaults go to the stylesheet as three parameters. */
+	if (!gw_cda_code_ok(cfg->cda_facility_type_code))
+		return gw_err_set(err, GW_EPARSE, "5.3.5",
+				  "cda_facility_type_code: expected "
+				  "code^codingScheme^display, got '%s'",
+				  cfg->cda_facility_type_code);
+	if (!gw_cda_code_ok(cfg->cda_practice_setting_code))
+		return gw_err_set(err, GW_EPARSE, "5.3.5",
+				  "cda_practice_setting_code: expected "
+				  "code^codingScheme^display, got '%s'",
+				  cfg->cda_practice_setting_code);
 	for (size_t i = 0; i < cfg->nclient_allow; i++)
 		if (strchr(cfg->client_allow[i], ' ') == NULL)
 			return gw_err_set(err, GW_EPARSE, "5.3.5",

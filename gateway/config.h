@@ -92,6 +92,9 @@ struct gw_config {
 	long ehr_lifetime;    /* seconds of retrying before a failed MDN */
 	char *source_id;      /* our OID for limited metadata; "" derives */
 	bool allow_sha1;      /* accept SHA-1 signatures (policy) */
+	/* C-CDA metadata defaults (cda.h): code^codingScheme^display */
+	char *cda_facility_type_code;    /* healthcareFacilityTypeCode */
+	char *cda_practice_setting_code; /* practiceSettingCode */
 	/* delivery tracking (tracker.h) */
 	long mdn_timeout; /* seconds from sending to the final MDN */
 	/* the admin HTTP API (adminsrv.h) */

@@ -270,7 +270,15 @@ deliver_target(struct work *w, const struct target *t)
 {
 	struct gw_xdmin_part *xp = NULL;
 	struct gw_xdmin_result xr = {0};
-	struct gw_xdmin_config xc = {.source_id = w->ib->source_id};
+	const struct gw_config *cfg = w->ib->cfg;
+	const struct gw_cda_defaults cda = {
+	    .facility_type = cfg->cda_facility_type_code,
+	    .facility_source = "config cda_facility_type_code",
+	    .practice_setting = cfg->cda_practice_setting_code,
+	    .practice_source = "config cda_practice_setting_code",
+	};
+	struct gw_xdmin_config xc = {.source_id = w->ib->source_id,
+				     .cda = &cda};
 	struct gw_xdmin_msg xm = {0};
 	enum gw_xdrcli_class cls;
 	char why[REASON_LEN] = "";

@@ -228,7 +228,8 @@ struct ldoc {
 /* Facts of part p for entry n (0-based) of the submission. */
 static void
 ldoc_fill(struct ldoc *l, size_t n, const struct gw_xdmin_part *p,
-	  const struct ldoc *prev, size_t nprev)
+	  const struct ldoc *prev, size_t nprev,
+	  const struct gw_cda_defaults *def)
 {
 	struct gw_xdsbuild_doc *d = &l->meta;
 	struct gw_err e;
@@ -241,7 +242,7 @@ ldoc_fill(struct ldoc *l, size_t n, const struct gw_xdmin_part *p,
 	/* SPEC 8.1: parse rather than string-search; a CDA whose header
 	 * cannot be read travels as a plain document. */
 	if (gw_cda_sniff(p->data, p->len) &&
-	    gw_cda_header_parse(p->data, p->len, &l->cda, &e) == 0)
+	    gw_cda_header_parse_with(p->data, p->len, def, &l->cda, &e) == 0)
 		gw_xdsbuild_doc_from_cda(d, l->cda);
 	if (l->mime != NULL &&
 	    !(l->cda != NULL && strcmp(l->mime, OCTETS) == 0))
@@ -344,7 +345,7 @@ limited_sub(struct conv *c, const size_t *idx, size_t n, struct gw_err *err)
 
 	gw_buf_init(&md, META_MAX);
 	for (size_t i = 0; i < n; i++)
-		ldoc_fill(&v[i], i, &c->msg->parts[idx[i]], v, i);
+		ldoc_fill(&v[i], i, &c->msg->parts[idx[i]], v, i, c->cfg->cda);
 	if ((rc = build_limited(c, v, n, &md, err)) < 0)
 		goto out;
 	s = sub_add(c->out);

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cda.h"
 #include "err.h"
 #include "xdm.h"
 #include "xds.h"
@@ -46,6 +47,8 @@ struct gw_xdmin_config {
 	const char *source_id;           /* our OID: SubmissionSet sourceId */
 	const struct gw_xdm_limits *zip; /* NULL: defaults */
 	const struct gw_xds_limits *xds; /* NULL: defaults */
+	/* C-CDA metadata defaults (cda.h), NULL: the built-in ones */
+	const struct gw_cda_defaults *cda;
 };
 
 /* One document of a submission; owned by the result. */

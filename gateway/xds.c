@@ -656,6 +656,94 @@ gw_xds_is_size(const char *s, uint64_t *out)
 	return true;
 }
 
+/* Component n (1-based) of s split at sep, as pointer and length. */
+static const char *
+comp_at(const char *s, char sep, unsigned n, size_t *len)
+{
+	for (unsigned i = 1; i < n; i++) {
+		s = strchr(s, sep);
+		if (s == NULL) {
+			*len = 0;
+			return "";
+		}
+		s++;
+	}
+	*len = strcspn(s, (char[]){sep, '\0'});
+	return s;
+}
+
+bool
+gw_xds_is_xcn(const char *s)
+{
+	const char *id, *aa;
+	size_t nid, nfam, ngiv, naa;
+	char cx[512];
+
+	if (s == NULL || s[0] == '\0')
+		return false;
+	id = comp_at(s, '^', 1, &nid);
+	comp_at(s, '^', 2, &nfam);
+	comp_at(s, '^', 3, &ngiv);
+	aa = comp_at(s, '^', 9, &naa);
+	if (nid == 0)
+		return nfam > 0 && ngiv > 0;
+	if (naa == 0)
+		return true;
+	if (nid + naa + 4 > sizeof(cx))
+		return false;
+	memcpy(cx, id, nid);
+	memcpy(cx + nid, "^^^", 3);
+	memcpy(cx + nid + 3, aa, naa);
+	cx[nid + 3 + naa] = '\0';
+	return gw_xds_is_cx(cx);
+}
+
+bool
+gw_xds_is_xon(const char *s)
+{
+	const char *c, *x10;
+	size_t n, n10;
+	char buf[80];
+
+	if (s == NULL)
+		return false;
+	comp_at(s, '^', 1, &n);
+	if (n == 0)
+		return false;
+	for (unsigned i = 2; i <= 9; i++) {
+		comp_at(s, '^', i, &n);
+		if (n > 0 && i != 6)
+			return false;
+	}
+	x10 = comp_at(s, '^', 10, &n10);
+	if (strchr(x10, '^') != NULL)
+		return false; /* more than ten components */
+	if (n10 == 0 || n10 >= sizeof(buf))
+		return n10 == 0;
+	memcpy(buf, x10, n10);
+	buf[n10] = '\0';
+	if (gw_xds_is_oid(buf))
+		return true;
+	/* A local organisation id: its authority is XON.6 = &OID&ISO. */
+	c = comp_at(s, '^', 6, &n);
+	if (n < 6 || n >= sizeof(buf) || c[0] != '&')
+		return false;
+	memcpy(buf, c + 1, n - 1);
+	buf[n - 1] = '\0';
+	n = strcspn(buf, "&");
+	if (strcmp(buf + n, "&ISO") != 0)
+		return false;
+	buf[n] = '\0';
+	return gw_xds_is_oid(buf);
+}
+
+bool
+gw_xds_is_xtn(const char *s)
+{
+	return s != NULL && strncmp(s, "^^Internet^", 11) == 0 &&
+	       gw_xds_is_address(s + 11);
+}
+
 static bool
 is_atext(char c)
 {

@@ -280,5 +280,16 @@ bool gw_xds_is_uniqueid(const char *s); /* OID[^ext] or urn:uuid: */
 bool gw_xds_is_sha1(const char *s);     /* 40 hex digits, any case */
 bool gw_xds_is_size(const char *s, uint64_t *out); /* decimal */
 bool gw_xds_is_address(const char *s);             /* bare local@domain */
+/*
+ * ITI TF-3 Table 4.1-3 as the NIST/ONC XDR validators apply it:
+ * XCN (authorPerson): an id (and when XCN.9 is valued, XCN.1^^^XCN.9 is
+ * a valid CX), or else both a family (XCN.2) and a given (XCN.3) name.
+ * XON (authorInstitution): XON.1 valued; only XON.1, .6 and .10 valued;
+ * when XON.10 is not an OID, XON.6 is &OID&ISO.
+ * XTN (authorTelecommunication): the e-mail form ^^Internet^local@domain.
+ */
+bool gw_xds_is_xcn(const char *s);
+bool gw_xds_is_xon(const char *s);
+bool gw_xds_is_xtn(const char *s);
 
 #endif

@@ -331,16 +331,25 @@ code_class(struct writer *w, const char *scheme, const char *obj,
 	put(w, "</rim:Classification>\n");
 }
 
+/* The author slots of one author; all borrowed, NULL = absent. */
+struct author {
+	const char *person, *inst, *role, *specialty, *telecom;
+};
+
 static void
 author_class(struct writer *w, const char *scheme, const char *obj,
-	     const char *person, const char *inst, const char *telecom)
+	     const struct author *a)
 {
-	if (empty(person) && empty(inst) && empty(telecom))
+	/* ITI TF-3 4.2.3.1.4: at least one of person, institution and
+	 * telecommunication; role and specialty only qualify them. */
+	if (empty(a->person) && empty(a->inst) && empty(a->telecom))
 		return;
 	class_open(w, scheme, obj, "");
-	slot1(w, "authorPerson", person);
-	slot1(w, "authorInstitution", inst);
-	slot1(w, "authorTelecommunication", telecom);
+	slot1(w, "authorPerson", a->person);
+	slot1(w, "authorInstitution", a->inst);
+	slot1(w, "authorRole", a->role);
+	slot1(w, "authorSpecialty", a->specialty);
+	slot1(w, "authorTelecommunication", a->telecom);
 	put(w, "</rim:Classification>\n");
 }
 
@@ -418,8 +427,10 @@ doc_object(struct writer *w, const struct gw_xdsbuild *in,
 	put(w, "\" objectType=\"" DE_OBJECT_TYPE "\">\n");
 	doc_slots(w, d);
 	name(w, d->title);
-	author_class(w, DE_AUTHOR, d->id, d->author_person,
-		     d->author_institution, d->author_telecom);
+	author_class(w, DE_AUTHOR, d->id,
+		     &(struct author){d->author_person, d->author_institution,
+				      d->author_role, d->author_specialty,
+				      d->author_telecom});
 	code_class(w, DE_CLASS, d->id, &d->class_code);
 	code_class(w, DE_CONF, d->id, &d->confidentiality);
 	code_class(w, DE_FORMAT, d->id, &d->format_code);
@@ -446,7 +457,9 @@ ss_object(struct writer *w, const struct gw_xdsbuild *in, const char *time,
 	slotn(w, "intendedRecipient", "||^^Internet^", in->intended_recipients,
 	      in->nintended);
 	name(w, in->title);
-	author_class(w, SS_AUTHOR, ss, NULL, NULL, in->author_telecom);
+	author_class(
+	    w, SS_AUTHOR, ss,
+	    &(struct author){NULL, NULL, NULL, NULL, in->author_telecom});
 	code_class(w, SS_CONTENT, ss, &in->content_type);
 	node_class(w, SS_NODE, ss);
 	if (in->limited)
@@ -549,7 +562,7 @@ gw_xdsbuild_doc_from_cda(struct gw_xdsbuild_doc *d,
 	d->mime_type = "text/xml";
 	d->unique_id = h->unique_id;
 	d->patient_id = h->patient_id;
-	d->source_patient_id = h->patient_id;
+	d->source_patient_id = h->source_patient_id;
 	d->creation_time = h->creation_time;
 	d->title = h->title;
 	d->language = h->language;
@@ -557,15 +570,15 @@ gw_xdsbuild_doc_from_cda(struct gw_xdsbuild_doc *d,
 	d->service_stop = h->service_stop;
 	d->author_person = h->author_person;
 	d->author_institution = h->author_institution;
+	d->author_role = h->author_role;
+	d->author_specialty = h->author_specialty;
 	d->author_telecom = h->author_telecom;
 	code_from(&d->type_code, &h->type);
-	/* No affinity-domain class map yet: classCode = the LOINC code. */
-	code_from(&d->class_code, &h->type);
+	code_from(&d->class_code, &h->class_code);
 	code_from(&d->confidentiality, &h->confidentiality);
 	code_from(&d->healthcare_facility, &h->facility_type);
-	d->format_code.code = h->format_code;
-	d->format_code.scheme = h->format_scheme;
-	d->format_code.display = h->format_display;
+	code_from(&d->practice_setting, &h->practice_setting);
+	code_from(&d->format_code, &h->format);
 	d->source_patient_info = (const char *const *)h->source_patient_info;
 	d->nsource_patient_info = h->nsource_patient_info;
 }

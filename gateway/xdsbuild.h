@@ -47,6 +47,8 @@ struct gw_xdsbuild_doc {
 	const char *service_stop;
 	const char *author_person;      /* XCN */
 	const char *author_institution; /* XON */
+	const char *author_role;        /* CWE code^display^scheme */
+	const char *author_specialty;   /* CWE code^display^scheme */
 	const char *author_telecom;     /* XTN */
 	struct gw_xdsbuild_code class_code, type_code, format_code,
 	    confidentiality, healthcare_facility, practice_setting;
@@ -92,15 +94,15 @@ int gw_xdsbuild_submission(const struct gw_xdsbuild *in, struct gw_buf *out,
 			   struct gw_err *err);
 
 /*
- * Fill d's metadata from a parsed CDA header: uniqueId, patientId and
- * sourcePatientId, creationTime, title, language, service times, author,
- * typeCode and classCode (both the LOINC document code; a missing
- * displayName falls back to the code), confidentialityCode,
- * healthcareFacilityTypeCode (if in the header), formatCode,
- * sourcePatientInfo, mimeType text/xml. A CDA code without a codeSystem is
- * left absent (an error later in full mode, omitted in limited mode). Leaves
- * id, size, sha1 and practiceSettingCode for the caller. Pointers are borrowed
- * from h, which must outlive d.
+ * Fill d's metadata from a parsed CDA header (cda-to-metadata.xsl):
+ * uniqueId, patientId and sourcePatientId, creationTime, title, language,
+ * service times, author (person, institution, role, specialty, telecom),
+ * typeCode, classCode, confidentialityCode, healthcareFacilityTypeCode and
+ * practiceSettingCode (the header's, else the configured defaults),
+ * formatCode, sourcePatientInfo, mimeType text/xml. A code the header does
+ * not carry is left absent (an error later in full mode, omitted in
+ * limited mode). Leaves id, size and sha1 for the caller. Pointers are
+ * borrowed from h, which must outlive d.
  */
 void gw_xdsbuild_doc_from_cda(struct gw_xdsbuild_doc *d,
 			      const struct gw_cda_header *h);

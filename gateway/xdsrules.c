@@ -43,7 +43,7 @@ struct vctx {
 	size_t nids;
 };
 
-enum fmt { F_NONE, F_DTM, F_SHA1, F_SIZE, F_OID, F_CX, F_UNIQUEID };
+enum fmt { F_NONE, F_DTM, F_SHA1, F_SIZE, F_OID, F_CX, F_UNIQUEID, F_SPI };
 enum ckind { C_AUTHOR, C_CODED };
 
 struct scheme_rule {
@@ -113,7 +113,8 @@ struct slot_rule {
 static const struct slot_rule slot_rules[] = {
     {GW_XDS_ROLE_ENTRY, "creationTime", true, F_DTM, true, false},
     {GW_XDS_ROLE_ENTRY, "languageCode", true, F_NONE, true, false},
-    {GW_XDS_ROLE_ENTRY, "sourcePatientId", true, F_NONE, true, false},
+    {GW_XDS_ROLE_ENTRY, "sourcePatientId", true, F_CX, true, false},
+    {GW_XDS_ROLE_ENTRY, "sourcePatientInfo", false, F_SPI, false, false},
     {GW_XDS_ROLE_ENTRY, "hash", true, F_SHA1, false, false},
     {GW_XDS_ROLE_ENTRY, "size", true, F_SIZE, false, false},
     {GW_XDS_ROLE_ENTRY, "serviceStartTime", true, F_DTM, false, false},
@@ -434,6 +435,21 @@ check_membership(struct vctx *v)
 
 /* --- attributes ---------------------------------------------------------- */
 
+/*
+ * A sourcePatientInfo value as the ONC XDR validator reads it: PID-n and
+ * a value, one | between them, and PID-3 a valid CX.
+ */
+static bool
+spi_ok(const char *v)
+{
+	const char *bar = strchr(v, '|');
+
+	if (strncmp(v, "PID-", 4) != 0 || bar == NULL || bar[1] == '\0' ||
+	    strchr(bar + 1, '|') != NULL)
+		return false;
+	return strncmp(v, "PID-3|", 6) != 0 || gw_xds_is_cx(v + 6);
+}
+
 static bool
 fmt_ok(enum fmt f, const char *val)
 {
@@ -450,6 +466,8 @@ fmt_ok(enum fmt f, const char *val)
 		return gw_xds_is_cx(val);
 	case F_UNIQUEID:
 		return gw_xds_is_uniqueid(val);
+	case F_SPI:
+		return spi_ok(val);
 	default:
 		return val[0] != '\0';
 	}
@@ -466,8 +484,43 @@ fmt_name(enum fmt f)
 	    [F_OID] = "an OID",
 	    [F_CX] = "a CX id^^^&OID&ISO",
 	    [F_UNIQUEID] = "an OID, OID^extension or urn:uuid",
+	    [F_SPI] = "PID-n|value (PID-3 a CX)",
 	};
 	return names[f];
+}
+
+/*
+ * ITI TF-3 Table 4.1-3 as the NIST/ONC validators apply it: authorPerson
+ * XCN (an id, or family and given name; with an authority, a valid CX)
+ * and authorInstitution XON (a name; a non-OID XON.10 needs &OID&ISO in
+ * XON.6).
+ */
+static void
+check_author_values(struct vctx *v, const struct gw_xds_object *o,
+		    const struct gw_xds_class *c)
+{
+	static const struct {
+		const char *slot;
+		bool (*ok)(const char *);
+		const char *what;
+	} rules[] = {
+	    {"authorPerson", gw_xds_is_xcn,
+	     "an XCN (an id, or family and given name)"},
+	    {"authorInstitution", gw_xds_is_xon,
+	     "an XON (a name; XON.6 &OID&ISO for a local XON.10)"},
+	};
+
+	for (size_t k = 0; k < NELEM(rules); k++) {
+		const struct gw_xds_slot *sl =
+		    gw_xds_slot_find(&c->slots, rules[k].slot);
+
+		for (size_t j = 0; sl != NULL && j < sl->nvalues; j++)
+			if (!rules[k].ok(sl->values[j]))
+				meta(v, o->id, "%s %s: %s \"%s\" is not %s",
+				     role_name(o->role), nz(o->id),
+				     rules[k].slot, sl->values[j],
+				     rules[k].what);
+	}
 }
 
 static void
@@ -487,6 +540,7 @@ check_class(struct vctx *v, const struct gw_xds_object *o,
 			     "%s %s: author Classification %s must have "
 			     "nodeRepresentation=\"\"",
 			     role_name(o->role), nz(o->id), nz(c->id));
+		check_author_values(v, o, c);
 		if (gw_xds_slot_find(&c->slots, "authorPerson") == NULL &&
 		    gw_xds_slot_find(&c->slots, "authorInstitution") == NULL &&
 		    gw_xds_slot_find(&c->slots, "authorTelecommunication") ==

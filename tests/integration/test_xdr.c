@@ -94,6 +94,55 @@ GW_TEST(xdr_submit_full_metadata_ccda)
 	CHECK_INT(gw_daemon_stop(&d), 0);
 }
 
+/*
+ * --explain sends nothing (no --url needed) and names the CDA element of
+ * each value; without --facility-code/--practice-code a C-CDA now makes
+ * full metadata from the stylesheet's defaults, which the daemon takes.
+ */
+GW_TEST(xdr_submit_explain_and_defaults)
+{
+	struct gw_daemon d;
+	char cmd[2048], conf[600];
+	char *out = NULL;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s submit --explain %s/%s", gw_dxgw(),
+		 gw_test_corpus(), CCD);
+	CHECK_INT(gw_run(cmd, &out), 0);
+	CHECK(gw_str_has(out, "  uniqueId "));
+	CHECK(gw_str_has(out, "from /ClinicalDocument/id[1]"));
+	CHECK(gw_str_has(out, "from /ClinicalDocument/recordTarget[1]/"
+			      "patientRole[1]/id[1]"));
+	CHECK(gw_str_has(out, "practiceSettingCode         394802001^"));
+	CHECK(gw_str_has(out, "metadata: ok (full metadata, XDR DS)"));
+	free(out);
+	out = NULL;
+	/* -c: the config file's defaults, named as the source. */
+	snprintf(conf, sizeof(conf), "%s/cda.conf", gw_test_tmpdir());
+	f = fopen(conf, "w");
+	REQUIRE(f != NULL);
+	fputs("cda_facility_type_code =\n", f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s submit --explain -c %s %s/%s", gw_dxgw(),
+		 conf, gw_test_corpus(), CCD);
+	CHECK_INT(gw_run(cmd, &out), 1);
+	CHECK(gw_str_has(out, "from config cda_practice_setting_code"));
+	CHECK(gw_str_has(out, "metadata: refused: Document01: "
+			      "healthcareFacilityTypeCode is required"));
+	free(out);
+	out = NULL;
+	if (!up(&d, NULL))
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "--from dr.a@direct.dxgw.test --to dr.b@direct.other.test "
+		 "%s/%s",
+		 gw_test_corpus(), CCD);
+	CHECK_INT(submit(&d, cmd, &out), 0);
+	CHECK(gw_str_has(out, "status: Success"));
+	free(out);
+	CHECK_INT(gw_daemon_stop(&d), 0);
+}
+
 GW_TEST(xdr_submit_limited_multi_doc_multi_recipient)
 {
 	struct gw_daemon d;

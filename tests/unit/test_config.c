@@ -190,3 +190,39 @@ GW_TEST(config_html_part)
 	CHECK(!c.xdm_render);
 	gw_config_dispose(&c);
 }
+
+/* C-CDA metadata defaults: documented built-ins, code^scheme^display. */
+GW_TEST(config_cda_defaults)
+{
+	struct gw_config c;
+	struct gw_err e;
+
+	gw_config_defaults(&c);
+	CHECK_STR(c.cda_facility_type_code,
+		  "35971002^2.16.840.1.113883.6.96^Ambulatory care site");
+	CHECK_STR(c.cda_practice_setting_code,
+		  "394802001^2.16.840.1.113883.6.96^General medicine");
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	CHECK_INT(gw_config_set(&c, "cda_practice_setting_code",
+				"408467006^2.16.840.1.113883.6.96^Adult "
+				"mental illness",
+				&e),
+		  0);
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	/* Empty: no default, the value is left out. */
+	CHECK_INT(gw_config_set(&c, "cda_facility_type_code", "", &e), 0);
+	CHECK_INT(gw_config_check(&c, &e), 0);
+	CHECK_INT(gw_config_set(&c, "cda_facility_type_code", "35971002", &e),
+		  0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	CHECK(strstr(e.msg, "cda_facility_type_code") != NULL);
+	CHECK_INT(gw_config_set(&c, "cda_facility_type_code", "a^b^c^d", &e),
+		  0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	CHECK_INT(gw_config_set(&c, "cda_facility_type_code", "a^b^c", &e), 0);
+	CHECK_INT(gw_config_set(&c, "cda_practice_setting_code", "^b^c", &e),
+		  0);
+	CHECK_INT(gw_config_check(&c, &e), GW_EPARSE);
+	CHECK(strstr(e.msg, "cda_practice_setting_code") != NULL);
+	gw_config_dispose(&c);
+}

@@ -678,10 +678,62 @@ GW_TEST(xdmin_ccda_limited)
 	CHECK_STR(x->entries[0].hash, sha);
 	/* typeCode and formatCode from the header. */
 	CHECK(strstr(r.subs[0].metadata, h->type.code) != NULL);
-	CHECK(h->format_code != NULL &&
-	      strstr(r.subs[0].metadata, h->format_code) != NULL);
+	CHECK(h->format.code != NULL &&
+	      strstr(r.subs[0].metadata, h->format.code) != NULL);
 	gw_xds_submission_free(x);
 	gw_cda_header_free(h);
+	gw_xdmin_result_dispose(&r);
+	free(ccd);
+}
+
+/*
+ * The limited metadata of the inbound leg carries every value the
+ * stylesheet gives, the configured defaults included.
+ */
+GW_TEST(xdmin_ccda_stylesheet_values)
+{
+	struct gw_xdmin_part part = {"text/xml", "ccd.xml", NULL, 0};
+	const struct gw_cda_defaults def = {
+	    .facility_type = "",
+	    .practice_setting = "408467006^2.16.840.1.113883.6.96^Adult "
+				"mental illness",
+	};
+	struct gw_xdmin_msg m = {
+	    .parts = &part,
+	    .nparts = 1,
+	    .sender = SENDER,
+	    .recipients = rcpts,
+	    .nrecipients = 1,
+	    .subject = "Referral",
+	};
+	struct gw_xdmin_config cfg = {.source_id = SOURCE_ID, .cda = &def};
+	struct gw_xdmin_result r = {0};
+	struct gw_xds_submission *x;
+	struct gw_err e;
+	size_t len = 0;
+	char *ccd = corpus(CCD, &len);
+	const char *md;
+
+	REQUIRE(ccd != NULL);
+	part.data = ccd;
+	part.len = len;
+	gw_err_clear(&e);
+	REQUIRE(gw_xdmin_convert(&m, &cfg, &r, &e) == 0);
+	REQUIRE(r.nsubs == 1);
+	md = r.subs[0].metadata;
+	x = parse_limited(&r.subs[0]);
+	REQUIRE(x != NULL);
+	CHECK_STR(x->entries[0].source_patient_id,
+		  "444222222^^^&2.16.840.1.113883.4.1&ISO");
+	/* practiceSettingCode from the configured default, no facility
+	 * (configured empty), classCode the LOINC class, specialty. */
+	CHECK(strstr(md, "nodeRepresentation=\"408467006\"") != NULL);
+	CHECK(strstr(md, "urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1") ==
+	      NULL);
+	CHECK(strstr(md, "Summarization of Episode Note") != NULL);
+	CHECK(strstr(md, "<rim:Slot name=\"authorSpecialty\">") != NULL);
+	CHECK(strstr(md, "PID-11|2222 Home Street") != NULL);
+	gw_xds_submission_free(x);
 	gw_xdmin_result_dispose(&r);
 	free(ccd);
 }

@@ -438,6 +438,86 @@ GW_TEST(xds_case_rplc_warning_only)
 	fx_dispose(&f);
 }
 
+/* The ONC XDR validator's value rules: XON, XCN, sourcePatient*. */
+GW_TEST(xds_case_author_and_patient_formats)
+{
+	/* Values as they appear in the XML (& escaped). */
+	static const struct {
+		const char *slot, *value;
+		bool ok;
+	} cases[] = {
+	    {"authorInstitution", "Some Hospital", true},
+	    {"authorInstitution", "Some Hospital^^^^^^^^^1.2.3.4.5", true},
+	    {"authorInstitution",
+	     "Some Hospital^^^^^&amp;1.2.3.4&amp;ISO^^^^45", true},
+	    {"authorInstitution", "^^^^^^^^^1.2.3.4.5", false},
+	    {"authorInstitution", "Some Hospital^^^^^^^^^45", false},
+	    {"authorInstitution", "Some Hospital^^^^^&amp;1.2.3.4&amp;L^^^^45",
+	     false},
+	    {"authorInstitution", "Some Hospital^x", false},
+	    {"authorPerson", "^Seven^Henry^^^Dr", true},
+	    {"authorPerson", "KP00017^^^^^^^^&amp;1.2.3&amp;ISO", true},
+	    {"authorPerson", "KP00017", true},
+	    {"authorPerson", "^Seven", false},
+	    {"authorPerson", "KP00017^^^^^^^^&amp;notoid&amp;ISO", false},
+	    {"sourcePatientId", "8273645^^^&amp;1.2.3.4&amp;ISO", true},
+	    {"sourcePatientId", "8273645", false},
+	    {"sourcePatientInfo", "PID-5|Doe^John", true},
+	    {"sourcePatientInfo", "PID-3|1^^^&amp;1.2.3&amp;ISO", true},
+	    {"sourcePatientInfo", "PID-3|1^^^&amp;x&amp;ISO", false},
+	    {"sourcePatientInfo", "Doe^John", false},
+	    {"sourcePatientInfo", "PID-5|a|b", false},
+	};
+	static const char name[] =
+	    "<rim:Name><rim:LocalizedString value=\"Note\"/></rim:Name>";
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *n = cases[i].slot, *v = cases[i].value;
+		char from[256], to[1024];
+		int k;
+		struct fx f;
+
+		build(&f, 1, false, NULL, NULL);
+		if (strcmp(n, "sourcePatientId") == 0) {
+			k = snprintf(from, sizeof(from), "%s",
+				     SLOT("sourcePatientId", PID));
+			if (k > 0)
+				k = snprintf(to, sizeof(to), SLOT("%s", "%s"),
+					     n, v);
+		} else if (strcmp(n, "sourcePatientInfo") == 0) {
+			k = snprintf(from, sizeof(from), "%s", name);
+			if (k > 0)
+				k = snprintf(to, sizeof(to),
+					     SLOT("%s", "%s") "%s", n, v, name);
+		} else {
+			/* A DocumentEntry author with this one slot. */
+			k = snprintf(from, sizeof(from), "%s", name);
+			if (k > 0)
+				k = snprintf(
+				    to, sizeof(to),
+				    "%s<rim:Classification "
+				    "classificationScheme=\"urn:uuid:93606bcf-"
+				    "9494-43ec-9b4e-a7748d1a838d\" "
+				    "nodeRepresentation=\"\">" SLOT(
+					"%s", "%s") "</rim:Classification>",
+				    name, n, v);
+		}
+		REQUIRE(k > 0 && (size_t)k < sizeof(to));
+		edit(&f, from, to);
+		if (cases[i].ok == fx_run(&f)) {
+			char m[300];
+
+			if (snprintf(m, sizeof(m), "%s \"%s\" should %s", n, v,
+				     cases[i].ok ? "pass" : "fail") < 0)
+				abort();
+			gw_test_fail(__FILE__, __LINE__, m);
+		}
+		if (!cases[i].ok)
+			CHECK(fx_codes(&f, "XDSRegistryMetadataError"));
+		fx_dispose(&f);
+	}
+}
+
 GW_TEST(xds_case_routing)
 {
 	struct fx f;
@@ -464,7 +544,8 @@ GW_TEST(xds_case_routing)
 	     SLOT("intendedRecipient",
 		  "|^Wel^Marcus|^^Internet^mwel@direct.example.org"),
 	     "");
-	edit(&f, "^^Internet^sender@direct.example.org", "^^PH^555");
+	/* The SubmissionSet author is a person (a valid XCN), no e-mail. */
+	edit(&f, "^^Internet^sender@direct.example.org", "^Sender^Sam");
 	edit(&f, "authorTelecommunication", "authorPerson");
 	CHECK(fx_run(&f));
 	CHECK(fx_codes(&f, "XDSRepositoryError"));
