@@ -66,6 +66,12 @@ $(B)/gen/%.o: $(GEN)/%.c $(GEN)/soapH.h
 	$(CC) $(GENFLAGS) $(INCS) -c -o $@ $<
 
 # --- our code -------------------------------------------------------------
+# The default cda_schema_dir (C-CDA validation): the corpus's schema tree
+# when it is next to the repository, so "dxgw validate" works in a fresh
+# clone. The schemas carry no licence: they are read there, never copied.
+CDA_SCHEMA_DIR ?= $(if $(wildcard ../shared/corpus/schema/cda-r2-sdtc),$(abspath ../shared/corpus/schema))
+$(B)/obj/config.o: CFLAGS += -DGW_CDA_SCHEMA_DIR='"$(CDA_SCHEMA_DIR)"'
+
 $(B)/obj/%.o: gateway/%.c $(GEN)/soapH.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(INCS) -c -o $@ $<

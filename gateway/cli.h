@@ -2,7 +2,8 @@
  * NAME
  *	cli - the client-side commands: "dxgw submit" (EHR-side ITI-41
  *	client, cli.c), "dxgw cert" and "dxgw anchor" (keys_dir
- *	administration, cli_keys.c)
+ *	administration, cli_keys.c), "dxgw validate" (C-CDA checks,
+ *	cli_validate.c)
  */
 #ifndef GW_CLI_H
 #define GW_CLI_H
@@ -43,6 +44,14 @@ int gw_cli_addr(const struct gw_config *cfg, int argc, char **argv);
  * notification says). Exit status 0, 1 when the store cannot be read.
  */
 int gw_cli_status(const struct gw_config *cfg, int argc, char **argv);
+/*
+ * "dxgw validate [--json] [--warnings] [--schema-dir DIR] FILE...":
+ * C-CDA XSD and Schematron results per file (cli_validate.c); the schema
+ * files from --schema-dir or cfg. Exit status 0 no errors, 1 some file
+ * has errors, 2 usage, schema trouble or an unreadable file.
+ */
+int gw_cli_validate(const struct gw_config *cfg, int argc, char **argv);
+
 /*
  * Open cfg's store for an administrative command (no crash sweep: a
  * daemon may be running); 1 with a message prefixed by prog on failure.

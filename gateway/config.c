@@ -48,6 +48,16 @@ static const char *const cipher_names[] = {"aes128", "aes256", NULL};
 static const char *const keyenc_names[] = {"pkcs1", "oaep", NULL};
 static const char *const rcheck_names[] = {"sync", "async", NULL};
 static const char *const fdd_names[] = {"asked", "always", NULL};
+/* Index = enum gw_route_cda (route.h). */
+static const char *const cda_names[] = {"off", "warn", "reject", NULL};
+
+/*
+ * The Makefile compiles in the corpus's schema directory when it exists,
+ * so that "dxgw validate" works in a fresh clone without a config file.
+ */
+#ifndef GW_CDA_SCHEMA_DIR
+#define GW_CDA_SCHEMA_DIR ""
+#endif
 
 #define OFF(f) offsetof(struct gw_config, f)
 #define MiB    (1024L * 1024L)
@@ -312,6 +322,34 @@ static const struct key keys[] = {
      .type = T_STR,
      .off = OFF(admin_client_ca),
      .def = ""},
+    /* C-CDA validation */
+    {.name = "cda_schema_dir",
+     .type = T_STR,
+     .off = OFF(cda_schema_dir),
+     .def = GW_CDA_SCHEMA_DIR},
+    {.name = "cda_xsd",
+     .type = T_STR,
+     .off = OFF(cda_xsd),
+     .def = "cda-r2-sdtc/infrastructure/cda/CDA_SDTC.xsd"},
+    {.name = "cda_schematron",
+     .type = T_STR,
+     .off = OFF(cda_schematron),
+     .def = "ccda-r2.1-schematron/Consolidated CDA Templates for Clinical "
+	    "Notes (US Realm) DSTU R2.1.sch"},
+    {.name = "cda_validate_outbound",
+     .type = T_ENUM,
+     .off = OFF(cda_validate_outbound),
+     .def = "off",
+     .names = cda_names},
+    {.name = "cda_validate_inbound",
+     .type = T_ENUM,
+     .off = OFF(cda_validate_inbound),
+     .def = "off",
+     .names = cda_names},
+    {.name = "cda_validate_policy",
+     .type = T_LIST,
+     .off = OFF(cda_validate_policy),
+     .count_off = OFF(ncda_validate_policy)},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

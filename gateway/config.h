@@ -102,6 +102,14 @@ struct gw_config {
 	char *admin_token;     /* bearer token every request needs; "" none */
 	char *admin_tls_cert;  /* PEM with chain and key: HTTPS */
 	char *admin_client_ca; /* clients need a certificate it signed */
+	/* C-CDA validation (cdaval.h; policies in route.h) */
+	char *cda_schema_dir; /* the schema tree (corpus schema/ layout) */
+	char *cda_xsd;        /* CDA_SDTC.xsd, relative to cda_schema_dir */
+	char *cda_schematron; /* the C-CDA .sch, relative; "" = XSD only */
+	long cda_validate_outbound; /* enum gw_route_cda: off, warn, reject */
+	long cda_validate_inbound;  /* enum gw_route_cda */
+	char **cda_validate_policy; /* "<domain> <outbound|inbound> <policy>" */
+	size_t ncda_validate_policy;
 };
 
 /* Defaults for every key (strings are heap copies). */

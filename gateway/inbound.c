@@ -333,8 +333,8 @@ work_main(void *arg)
 int
 gw_inbound_new(const struct gw_config *cfg, struct gw_store *st,
 	       struct gw_keys *keys, struct gw_trust *trust,
-	       struct gw_outbound *ob, bool threads, struct gw_inbound **out,
-	       struct gw_err *err)
+	       struct gw_outbound *ob, const struct gw_cdaval *cdaval,
+	       bool threads, struct gw_inbound **out, struct gw_err *err)
 {
 	struct gw_inbound *ib = gw_xcalloc(1, sizeof(*ib));
 	int rc;
@@ -345,6 +345,7 @@ gw_inbound_new(const struct gw_config *cfg, struct gw_store *st,
 	ib->keys = keys;
 	ib->trust = trust;
 	ib->ob = ob;
+	ib->cdaval = cdaval;
 	pthread_mutex_init(&ib->mu, NULL);
 	pthread_cond_init(&ib->cv, NULL);
 	if (cfg->source_id[0] != '\0') {

@@ -53,15 +53,18 @@
 
 struct gw_inbound;
 
+struct gw_cdaval;
+
 /*
  * Set up over the borrowed cfg, store, keys, trust and ob (the outbound
- * pipeline carries the MDNs); with threads, start cfg->inbound_workers
- * worker threads. GW_EPARSE for a bad source_id.
+ * pipeline carries the MDNs) and cdaval (C-CDA validation under the
+ * inbound policies of route.h; NULL: none); with threads, start
+ * cfg->inbound_workers worker threads. GW_EPARSE for a bad source_id.
  */
 int gw_inbound_new(const struct gw_config *cfg, struct gw_store *st,
 		   struct gw_keys *keys, struct gw_trust *trust,
-		   struct gw_outbound *ob, bool threads,
-		   struct gw_inbound **out, struct gw_err *err);
+		   struct gw_outbound *ob, const struct gw_cdaval *cdaval,
+		   bool threads, struct gw_inbound **out, struct gw_err *err);
 /* Stop the threads (after the message in hand) and free; accepts NULL. */
 void gw_inbound_free(struct gw_inbound *ib);
 

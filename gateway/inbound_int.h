@@ -19,6 +19,7 @@ struct gw_inbound {
 	struct gw_keys *keys;
 	struct gw_trust *trust;
 	struct gw_outbound *ob;
+	const struct gw_cdaval *cdaval; /* NULL: no C-CDA validation */
 	char source_id[GW_INBOUND_OID_LEN];
 	char (*domains)[GW_ADDR_MAX]; /* the local domains, lower case */
 	size_t ndomains;

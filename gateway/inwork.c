@@ -26,6 +26,8 @@
 #include <time.h>
 
 #include "buf.h"
+#include "cda.h"
+#include "cdaval.h"
 #include "deliver.h"
 #include "id.h"
 #include "inbound_int.h"
@@ -33,6 +35,7 @@
 #include "mdn.h"
 #include "mem.h"
 #include "mime.h"
+#include "route.h"
 #include "spool.h"
 #include "xdmin.h"
 #include "xdrcli.h"
@@ -41,6 +44,8 @@
 #define PARTS_MAX  1000
 #define MDN_MAX    (1024 * 1024)
 #define UA_PRODUCT "dxgw 0.1"
+#define CDA_KEEP   16 /* findings kept per validated document */
+#define CDA_FIRST  2  /* errors quoted in a failure reason */
 
 struct work {
 	struct gw_inbound *ib;
@@ -193,7 +198,8 @@ set_result(struct work *w, size_t i, enum gw_in_outcome o, const char *why)
 /* One delivery target and the queued recipients it serves. */
 struct target {
 	struct gw_store_address *a;
-	size_t *idx; /* into j->rcpts */
+	enum gw_route_cda cda; /* the recipients' C-CDA validation policy */
+	size_t *idx;           /* into j->rcpts */
 	const char **rcpts;
 	size_t n;
 };
@@ -264,6 +270,91 @@ post_all(struct work *w, const struct target *t,
 	return GW_XDRCLI_OK;
 }
 
+/* An audit row for C-CDA findings: counts and ids, never document text. */
+static void
+cda_audit(struct work *w, const char *outcome, const char *detail)
+{
+	struct gw_audit_event ev = {
+	    .txid = w->j->txid,
+	    .event = "inbound.cda",
+	    .client = w->j->sender,
+	    .message_id = w->j->message_id,
+	    .outcome = outcome,
+	    .detail = detail,
+	};
+	struct gw_err e;
+
+	if (gw_store_audit_add(w->ib->st, &ev, &e) != 0)
+		gw_log_err(w->j->txid, "audit write failed: %s", e.msg);
+}
+
+/*
+ * Validate one document of a conversion under policy p. OK to post it,
+ * PERM (reject: why says so, with the first errors) or TEMP (the
+ * validator itself failed; retried like an EHR that is down).
+ */
+static enum gw_xdrcli_class
+cda_document(struct work *w, enum gw_route_cda p, const struct gw_xdmin_doc *d,
+	     char *why, size_t wlen)
+{
+	struct gw_cdaval_report r;
+	enum gw_xdrcli_class cls = GW_XDRCLI_OK;
+	char brief[300], full[REASON_LEN];
+	struct gw_err e;
+
+	if (!gw_cda_sniff(d->data, d->len))
+		return GW_XDRCLI_OK;
+	if (gw_cdaval_check(w->ib->cdaval, d->data, d->len, 0, CDA_KEEP, &r,
+			    &e) != 0) {
+		gw_log_err(w->j->txid, "cda document=%s: %s", d->id, e.msg);
+		if (p == GW_ROUTE_CDA_REJECT) {
+			snprintf(why, wlen, "4.3.0 C-CDA validation: %s",
+				 e.msg);
+			cls = GW_XDRCLI_TEMP;
+		}
+		goto out;
+	}
+	if (gw_cdaval_errors(&r) == 0)
+		goto out;
+	gw_cdaval_summary(&r, CDA_FIRST, false, brief, sizeof(brief));
+	gw_log_notice(w->j->txid, "cda %s document=%s: %s",
+		      gw_route_cda_name(p), d->id, brief);
+	snprintf(full, sizeof(full), "document %.64s: %s", d->id, brief);
+	cda_audit(w, p == GW_ROUTE_CDA_REJECT ? "failure" : "warning", full);
+	if (p == GW_ROUTE_CDA_REJECT) {
+		gw_cdaval_summary(&r, CDA_FIRST, true, full, sizeof(full));
+		snprintf(why, wlen,
+			 "5.6.0 C-CDA validation failed for document %.64s: "
+			 "%.280s",
+			 d->id, full);
+		cls = GW_XDRCLI_PERM;
+	}
+out:
+	gw_cdaval_report_dispose(&r);
+	return cls;
+}
+
+/*
+ * Issue 6 item 4, inbound: the C-CDA documents of a conversion under the
+ * target's policy, before anything is posted to the EHR.
+ */
+static enum gw_xdrcli_class
+cda_gate(struct work *w, const struct target *t,
+	 const struct gw_xdmin_result *xr, char *why, size_t wlen)
+{
+	if (t->cda == GW_ROUTE_CDA_OFF || w->ib->cdaval == NULL)
+		return GW_XDRCLI_OK;
+	for (size_t k = 0; k < xr->nsubs; k++)
+		for (size_t i = 0; i < xr->subs[k].ndocs; i++) {
+			enum gw_xdrcli_class c = cda_document(
+			    w, t->cda, &xr->subs[k].docs[i], why, wlen);
+
+			if (c != GW_XDRCLI_OK)
+				return c;
+		}
+	return GW_XDRCLI_OK;
+}
+
 /* Step 2 for one target: convert for its recipients and POST. */
 static void
 deliver_target(struct work *w, const struct target *t)
@@ -309,7 +400,9 @@ deliver_target(struct work *w, const struct target *t)
 		cls = GW_XDRCLI_PERM;
 		goto done;
 	}
-	cls = post_all(w, t, &xr, why, sizeof(why));
+	cls = cda_gate(w, t, &xr, why, sizeof(why));
+	if (cls == GW_XDRCLI_OK)
+		cls = post_all(w, t, &xr, why, sizeof(why));
 done:
 	for (size_t i = 0; i < t->n; i++) {
 		size_t r = t->idx[i];
@@ -335,9 +428,12 @@ done:
 }
 
 static bool
-same_target(const struct gw_store_address *a, const struct gw_store_address *b)
+same_target(const struct target *t, const struct gw_store_address *b,
+	    enum gw_route_cda cda)
 {
-	return strcmp(a->url, b->url) == 0 &&
+	const struct gw_store_address *a = t->a;
+
+	return t->cda == cda && strcmp(a->url, b->url) == 0 &&
 	       strcmp(a->cert ? a->cert : "", b->cert ? b->cert : "") == 0 &&
 	       strcmp(a->ca ? a->ca : "", b->ca ? b->ca : "") == 0;
 }
@@ -353,6 +449,7 @@ deliver_all(struct work *w)
 	for (size_t i = 0; i < j->nrcpts; i++) {
 		struct gw_store_address *a = NULL;
 		struct target *g = NULL;
+		enum gw_route_cda cda;
 		struct gw_err e;
 		int rc;
 
@@ -370,12 +467,16 @@ deliver_all(struct work *w)
 			note_later(w, "address book", e.msg);
 			continue;
 		}
+		/* Recipients of one policy share a conversion and a POST. */
+		cda = gw_route_cda(w->ib->cfg,
+				   gw_addr_domain(j->rcpts[i].address), true);
 		for (size_t k = 0; k < nt && g == NULL; k++)
-			if (same_target(t[k].a, a))
+			if (same_target(&t[k], a, cda))
 				g = &t[k];
 		if (g == NULL) {
 			g = &t[nt++];
 			g->a = a;
+			g->cda = cda;
 			g->idx = gw_xcalloc(j->nrcpts, sizeof(*g->idx));
 			g->rcpts = gw_xcalloc(j->nrcpts, sizeof(*g->rcpts));
 		} else {

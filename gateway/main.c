@@ -11,6 +11,8 @@
  *	dxgw status [-c FILE] [-n N] [-j] [ID]  traffic (cli_status.c)
  *	                          the address book (cli_addr.c)
  *	dxgw ehr-sink ...         an ITI-41 recipient writing to a directory
+ *	dxgw validate [-c FILE] [--json] FILE...
+ *	                          C-CDA XSD + Schematron (cli_validate.c)
  *	dxgw render FILE [-o OUT] a C-CDA as safe XHTML (cli_render.c)
  * DESCRIPTION
  *	Startup errors (config, store, bind) are fatal with a message and a
@@ -26,6 +28,7 @@
 #include <unistd.h>
 
 #include "adminsrv.h"
+#include "cdaval.h"
 #include "cli.h"
 #include "config.h"
 #include "ehrsink.h"
@@ -141,6 +144,39 @@ serve_until_signal(struct gw_xdrsrv *srv, const struct gw_config *cfg,
 	running = NULL;
 }
 
+/*
+ * The C-CDA validator, when some route validates: a policy other than
+ * off without a schema that loads stops the daemon at start.
+ */
+static int
+open_cdaval(const struct gw_config *cfg, struct gw_cdaval **out)
+{
+	char xsd[4096], sch[4096];
+	struct gw_err err;
+
+	*out = NULL;
+	if (!gw_route_cda_any(cfg, false) && !gw_route_cda_any(cfg, true))
+		return 0;
+	if (cfg->cda_schema_dir[0] == '\0' && cfg->cda_xsd[0] != '/') {
+		fprintf(stderr, "dxgw: cda_validate_*: C-CDA validation is "
+				"on but cda_schema_dir is not set\n");
+		return -1;
+	}
+	if (gw_cdaval_paths(cfg->cda_schema_dir, cfg->cda_xsd,
+			    cfg->cda_schematron, xsd, sizeof(xsd), sch,
+			    sizeof(sch), &err) != 0 ||
+	    gw_cdaval_open(xsd, sch, out, &err) != 0) {
+		fprintf(stderr,
+			"dxgw: cda_validate_*: C-CDA validation is on but "
+			"the schemas cannot be loaded: %s\n",
+			err.msg);
+		return -1;
+	}
+	gw_log_info(NULL, "cda validation: xsd=%s schematron=%s", xsd,
+		    sch[0] ? sch : "(none)");
+	return 0;
+}
+
 static void *
 smtp_main(void *arg)
 {
@@ -186,6 +222,7 @@ cmd_serve(int argc, char **argv)
 	struct gw_tracker *tr = NULL;
 	struct gw_smtpsrv *smtp = NULL;
 	struct gw_adminsrv *admin = NULL;
+	struct gw_cdaval *cdaval = NULL;
 	bool smtp_thread = false;
 	pthread_t smtp_th;
 	struct gw_config cfg;
@@ -207,12 +244,14 @@ cmd_serve(int argc, char **argv)
 			err.msg);
 		goto out;
 	}
+	if (open_cdaval(&cfg, &cdaval) != 0)
+		goto out;
 	if (gw_outbound_new(&cfg, store, keys, trust, true, &ob, &err) != 0) {
 		fprintf(stderr, "dxgw: outbound: %s\n", err.msg);
 		goto out;
 	}
-	if (gw_inbound_new(&cfg, store, keys, trust, ob, true, &ib, &err) !=
-	    0) {
+	if (gw_inbound_new(&cfg, store, keys, trust, ob, cdaval, true, &ib,
+			   &err) != 0) {
 		fprintf(stderr, "dxgw: inbound: %s\n", err.msg);
 		goto out;
 	}
@@ -245,6 +284,7 @@ cmd_serve(int argc, char **argv)
 		running_admin = admin;
 	}
 	gw_xdrsrv_set_outbound(srv, ob);
+	gw_xdrsrv_set_cdaval(srv, cdaval);
 	gw_log_info(NULL, "store=%s source_id=%s", cfg.store,
 		    gw_inbound_source_id(ib));
 	serve_until_signal(srv, &cfg, "dxgw");
@@ -263,6 +303,7 @@ out:
 	gw_tracker_free(tr);
 	gw_inbound_free(ib);  /* its threads use ob and the store */
 	gw_outbound_free(ob); /* its threads use the store */
+	gw_cdaval_free(cdaval);
 	gw_store_close(store);
 	gw_trust_free(trust);
 	gw_keys_free(keys);
@@ -432,6 +473,19 @@ cmd_config(int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
+/* dxgw validate: the config names the schema files; 2 when it is bad. */
+static int
+cmd_validate(int argc, char **argv)
+{
+	struct gw_config cfg;
+	int rc = 2;
+
+	if (load_config(config_arg(argc, argv), &cfg) == 0)
+		rc = gw_cli_validate(&cfg, argc - 1, argv + 1);
+	gw_config_dispose(&cfg);
+	return rc;
+}
+
 static void
 usage(FILE *f)
 {
@@ -445,6 +499,8 @@ usage(FILE *f)
 		   "       dxgw addr add|list|deactivate [-c FILE] ...  "
 		   "(dxgw addr -h)\n"
 		   "       dxgw status [-c FILE] [-n N] [-j] [ID]\n"
+		   "       dxgw validate [-c FILE] [--json] [--warnings] "
+		   "FILE...  (dxgw validate -h)\n"
 		   "       dxgw ehr-sink [-c FILE] [--listen HOST:PORT] "
 		   "[--dir DIR] ...  (dxgw ehr-sink -h)\n"
 		   "       dxgw render FILE [-o OUT]\n");
@@ -469,6 +525,8 @@ main(int argc, char **argv)
 		return cmd_ehr_sink(argc, argv);
 	if (strcmp(argv[1], "config") == 0)
 		return cmd_config(argc, argv);
+	if (strcmp(argv[1], "validate") == 0)
+		return cmd_validate(argc, argv);
 	if (strcmp(argv[1], "cert") == 0 || strcmp(argv[1], "anchor") == 0 ||
 	    strcmp(argv[1], "addr") == 0 || strcmp(argv[1], "status") == 0)
 		return cmd_keys(argc, argv);

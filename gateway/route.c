@@ -24,6 +24,79 @@
 
 static const char *const tls_names[] = {"verify", "encrypt", "opportunistic",
 					"none"};
+static const char *const cda_names[] = {"off", "warn", "reject"};
+
+/*
+ * Split a cda_validate_policy line "<domain> <outbound|inbound> <policy>"
+ * (blanks between); false when malformed.
+ */
+static bool
+cda_line(const char *l, size_t *dl, bool *inbound, enum gw_route_cda *p)
+{
+	const char *dir, *pol;
+	size_t n;
+
+	*dl = strcspn(l, " \t");
+	dir = l + *dl + strspn(l + *dl, " \t");
+	n = strcspn(dir, " \t");
+	pol = dir + n + strspn(dir + n, " \t");
+	if (*dl == 0)
+		return false;
+	if (n == 7 && strncmp(dir, "inbound", 7) == 0)
+		*inbound = true;
+	else if (n == 8 && strncmp(dir, "outbound", 8) == 0)
+		*inbound = false;
+	else
+		return false;
+	for (int k = 0; k < 3; k++)
+		if (strcmp(pol, cda_names[k]) == 0) {
+			*p = (enum gw_route_cda)k;
+			return true;
+		}
+	return false;
+}
+
+enum gw_route_cda
+gw_route_cda(const struct gw_config *cfg, const char *domain, bool inbound)
+{
+	for (size_t i = 0; i < cfg->ncda_validate_policy; i++) {
+		const char *l = cfg->cda_validate_policy[i];
+		enum gw_route_cda p;
+		size_t dl;
+		bool in;
+
+		if (!cda_line(l, &dl, &in, &p) || in != inbound ||
+		    dl != strlen(domain) || strncasecmp(l, domain, dl) != 0)
+			continue;
+		return p;
+	}
+	return (enum gw_route_cda)(inbound ? cfg->cda_validate_inbound
+					   : cfg->cda_validate_outbound);
+}
+
+bool
+gw_route_cda_any(const struct gw_config *cfg, bool inbound)
+{
+	if ((inbound ? cfg->cda_validate_inbound
+		     : cfg->cda_validate_outbound) != GW_ROUTE_CDA_OFF)
+		return true;
+	for (size_t i = 0; i < cfg->ncda_validate_policy; i++) {
+		enum gw_route_cda p;
+		size_t dl;
+		bool in;
+
+		if (cda_line(cfg->cda_validate_policy[i], &dl, &in, &p) &&
+		    in == inbound && p != GW_ROUTE_CDA_OFF)
+			return true;
+	}
+	return false;
+}
+
+const char *
+gw_route_cda_name(enum gw_route_cda p)
+{
+	return (unsigned)p < 3 ? cda_names[p] : "?";
+}
 
 /* Split "host[:port]" (port 25 by default); false when malformed. */
 static bool
@@ -82,6 +155,18 @@ gw_route_check_config(const struct gw_config *cfg, struct gw_err *err)
 					  "'<domain> verify|encrypt|"
 					  "opportunistic|none'",
 					  l);
+	}
+	for (size_t i = 0; i < cfg->ncda_validate_policy; i++) {
+		enum gw_route_cda p;
+		size_t dl;
+		bool in;
+
+		if (!cda_line(cfg->cda_validate_policy[i], &dl, &in, &p))
+			return gw_err_set(err, GW_EPARSE, "5.3.5",
+					  "cda_validate_policy: '%s': expected "
+					  "'<domain> outbound|inbound "
+					  "off|warn|reject'",
+					  cfg->cda_validate_policy[i]);
 	}
 	if (cfg->relay_host[0] != '\0') {
 		char h[256];

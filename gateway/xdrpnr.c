@@ -526,6 +526,21 @@ respond(struct soap *soap, struct rs__RegistryResponseType *resp,
 		      soap_strdup(soap, host));
 }
 
+/* A Failure RegistryResponse with errs, logged and audited. */
+static void
+reject(struct soap *soap, struct rs__RegistryResponseType *resp,
+       const struct gw_xds_errors *errs, const char *msgid)
+{
+	struct gw_xdrreq *rq = soap->user;
+	char codes[256];
+
+	error_codes(errs, codes, sizeof(codes));
+	gw_log_info(rq->txid, "rejected client=%s message-id=%s errors=%s",
+		    rq->client, msgid, codes);
+	audit(rq, "xdr.rejected", rq->txid, msgid, "failure", codes);
+	respond(soap, resp, RS_FAIL, errs, msgid);
+}
+
 /*
  * Durably accept a validated submission (its audit row in the same
  * transaction). A concurrent copy with the same wsa:MessageID is a
@@ -536,7 +551,7 @@ static int
 store_submission(struct soap *soap, const struct gw_xds_submission *sub,
 		 const struct body *b, const char *const *rcpt_failed,
 		 const struct gw_buf *xml, const char *msgid,
-		 struct gw_xds_errors *errs)
+		 const char *detail, struct gw_xds_errors *errs)
 {
 	struct gw_xdrreq *rq = soap->user;
 	struct gw_store_doc *docs = gw_xcalloc(sub->nentries, sizeof(*docs));
@@ -547,6 +562,7 @@ store_submission(struct soap *soap, const struct gw_xds_submission *sub,
 	    .peer = rq->peer,
 	    .message_id = msgid,
 	    .outcome = "success",
+	    .detail = detail != NULL && detail[0] != '\0' ? detail : NULL,
 	};
 	struct gw_store_submission s = {
 	    .client = rq->client,
@@ -718,7 +734,7 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 	struct gw_buf xml;
 	struct gw_err err;
 	const char *msgid = NULL;
-	char codes[256];
+	char cda_detail[400];
 	char why[300];
 	int rc = SOAP_OK;
 
@@ -765,31 +781,25 @@ __xds__PnR(struct soap *soap, struct soap_dom_element *req,
 		gw_xds_errors_add(&errs, GW_XDS_SEV_ERROR, "XDSRepositoryError",
 				  sub->ss_id, "%s", why);
 	if (gw_xds_errors_failed(&errs)) {
-		error_codes(&errs, codes, sizeof(codes));
-		gw_log_info(rq->txid,
-			    "rejected client=%s message-id=%s errors=%s",
-			    rq->client, msgid, codes);
-		audit(rq, "xdr.rejected", rq->txid, msgid, "failure", codes);
-		respond(soap, resp, RS_FAIL, &errs, msgid);
+		reject(soap, resp, &errs, msgid);
 		goto out;
 	}
 	if (!gw_xds_errors_failed(&errs) && rq->ob != NULL &&
 	    cfg->recipient_check == 0)
 		rcpt_failed = check_recipients(rq, sub, &errs);
+	/* Last, the costliest: C-CDA schema and Schematron (SPEC 4.10). */
+	if (!gw_xds_errors_failed(&errs))
+		(void)gw_xdrcda_check(rq, sub, b.files, &errs, cda_detail,
+				      sizeof(cda_detail));
 	if (gw_xds_errors_failed(&errs)) {
-		error_codes(&errs, codes, sizeof(codes));
-		gw_log_info(rq->txid,
-			    "rejected client=%s message-id=%s errors=%s",
-			    rq->client, msgid, codes);
-		audit(rq, "xdr.rejected", rq->txid, msgid, "failure", codes);
-		respond(soap, resp, RS_FAIL, &errs, msgid);
+		reject(soap, resp, &errs, msgid);
 		goto out;
 	}
 	if (rq->accept != NULL
 		? hand_over(soap, sub, &b, &xml, msgid, &errs) != 0
 		: store_submission(soap, sub, &b,
 				   (const char *const *)rcpt_failed, &xml,
-				   msgid, &errs) != 0) {
+				   msgid, cda_detail, &errs) != 0) {
 		respond(soap, resp, RS_FAIL, &errs, msgid);
 		goto out;
 	}

@@ -53,6 +53,7 @@ struct gw_xdrsrv {
 	struct gw_spool *spool;
 	gw_xdrsrv_accept_fn accept;
 	void *accept_arg;
+	const struct gw_cdaval *cdaval;
 	struct soap *master;
 	int port;
 	volatile sig_atomic_t stop;
@@ -599,6 +600,7 @@ worker_main(void *arg)
 	rq.spool = srv->spool;
 	rq.accept = srv->accept;
 	rq.accept_arg = srv->accept_arg;
+	rq.cdaval = srv->cdaval;
 	soap->user = &rq;
 	rq.domctx =
 	    soap_new1(SOAP_C_UTFSTRING | SOAP_XML_NOTYPE | SOAP_DOM_ASIS);
@@ -736,6 +738,12 @@ void
 gw_xdrsrv_set_outbound(struct gw_xdrsrv *srv, struct gw_outbound *ob)
 {
 	srv->ob = ob;
+}
+
+void
+gw_xdrsrv_set_cdaval(struct gw_xdrsrv *srv, const struct gw_cdaval *v)
+{
+	srv->cdaval = v;
 }
 
 void

@@ -83,6 +83,12 @@ void gw_xdrsrv_set_outbound(struct gw_xdrsrv *srv, struct gw_outbound *ob);
  */
 void gw_xdrsrv_set_accept(struct gw_xdrsrv *srv, struct gw_spool *spool,
 			  gw_xdrsrv_accept_fn fn, void *arg);
+/*
+ * Validate the C-CDA documents of each submission with v (borrowed;
+ * before gw_xdrsrv_run) under the outbound policies of route.h.
+ */
+struct gw_cdaval;
+void gw_xdrsrv_set_cdaval(struct gw_xdrsrv *srv, const struct gw_cdaval *v);
 /* The bound port (useful with port 0). */
 int gw_xdrsrv_port(const struct gw_xdrsrv *srv);
 /* Serve until gw_xdrsrv_stop; returns after in-flight requests finish. */

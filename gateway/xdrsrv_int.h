@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "route.h"
 #include "tls.h"
 #include "xdrsrv.h"
 #include "xmlscan.h"
@@ -21,6 +22,9 @@ struct gw_store;
 struct gw_outbound;
 struct gw_spool_file;
 struct gw_xdrsrv;
+struct gw_cdaval;
+struct gw_xds_submission;
+struct gw_xds_errors;
 
 #define GW_DIRECT_ROLE "urn:direct:addressing:destination"
 #define GW_PNR_ACTION  "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
@@ -43,6 +47,7 @@ struct gw_xdrreq {
 	struct gw_spool *spool; /* where attachments are streamed */
 	gw_xdrsrv_accept_fn accept; /* NULL: the store takes submissions */
 	void *accept_arg;
+	const struct gw_cdaval *cdaval; /* C-CDA validation; NULL: none */
 	/* connection */
 	char peer[64];
 	char client[256]; /* cert CN, or "anonymous" */
@@ -78,5 +83,17 @@ struct gw_xdrreq {
 
 /* Reset the per-request fields and discard unadopted spool files. */
 void gw_xdrreq_reset(struct gw_xdrreq *rq);
+
+/*
+ * C-CDA validation of a submission's documents (xdrcda.c): the policy
+ * that applied; InvalidDocumentContent entries added to errs (Errors
+ * under reject, Warnings under warn); detail gets a summary for the
+ * audit row (counts, lines and assertion ids; no document text).
+ */
+enum gw_route_cda gw_xdrcda_check(struct gw_xdrreq *rq,
+				  const struct gw_xds_submission *sub,
+				  struct gw_spool_file *const *files,
+				  struct gw_xds_errors *errs, char *detail,
+				  size_t dlen);
 
 #endif

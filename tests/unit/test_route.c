@@ -137,3 +137,49 @@ GW_TEST(route_relay_host_and_tls_policy)
 	CHECK_INT(gw_route_check_config(&cfg, &e), GW_EPARSE);
 	gw_config_dispose(&cfg);
 }
+
+/* C-CDA validation policy: direction defaults, per-domain lines. */
+GW_TEST(route_cda_policy_per_domain_and_direction)
+{
+	struct gw_config cfg;
+	struct gw_err err;
+
+	gw_config_defaults(&cfg);
+	CHECK_INT(gw_route_cda(&cfg, "x.example", false), GW_ROUTE_CDA_OFF);
+	CHECK(!gw_route_cda_any(&cfg, false) && !gw_route_cda_any(&cfg, true));
+	REQUIRE(gw_config_set(&cfg, "cda_validate_outbound", "warn", &err) ==
+		0);
+	REQUIRE(gw_config_set(&cfg, "cda_validate_policy",
+			      "strict.example outbound reject", &err) == 0);
+	REQUIRE(gw_config_set(&cfg, "cda_validate_policy",
+			      "lax.example\toutbound  off", &err) == 0);
+	REQUIRE(gw_config_set(&cfg, "cda_validate_policy",
+			      "ours.example inbound reject", &err) == 0);
+	CHECK_INT(gw_route_check_config(&cfg, &err), 0);
+	CHECK_INT(gw_route_cda(&cfg, "x.example", false), GW_ROUTE_CDA_WARN);
+	CHECK_INT(gw_route_cda(&cfg, "STRICT.example", false),
+		  GW_ROUTE_CDA_REJECT);
+	CHECK_INT(gw_route_cda(&cfg, "strict.example.org", false),
+		  GW_ROUTE_CDA_WARN);
+	CHECK_INT(gw_route_cda(&cfg, "lax.example", false), GW_ROUTE_CDA_OFF);
+	/* A line for one direction says nothing about the other. */
+	CHECK_INT(gw_route_cda(&cfg, "strict.example", true), GW_ROUTE_CDA_OFF);
+	CHECK_INT(gw_route_cda(&cfg, "ours.example", true),
+		  GW_ROUTE_CDA_REJECT);
+	CHECK_INT(gw_route_cda(&cfg, "ours.example", false), GW_ROUTE_CDA_WARN);
+	CHECK(gw_route_cda_any(&cfg, true) && gw_route_cda_any(&cfg, false));
+	CHECK_STR(gw_route_cda_name(GW_ROUTE_CDA_REJECT), "reject");
+	/* Malformed lines are a start-up error naming the line. */
+	REQUIRE(gw_config_set(&cfg, "cda_validate_policy",
+			      "bad.example sideways reject", &err) == 0);
+	CHECK_INT(gw_route_check_config(&cfg, &err), GW_EPARSE);
+	CHECK(strstr(err.msg, "bad.example sideways reject") != NULL);
+	gw_config_dispose(&cfg);
+	gw_config_defaults(&cfg);
+	REQUIRE(gw_config_set(&cfg, "cda_validate_policy",
+			      "bad.example inbound maybe", &err) == 0);
+	CHECK_INT(gw_route_check_config(&cfg, &err), GW_EPARSE);
+	CHECK_INT(gw_config_set(&cfg, "cda_validate_inbound", "strict", &err),
+		  GW_EPARSE);
+	gw_config_dispose(&cfg);
+}
