@@ -43,7 +43,7 @@
       INDEX.HTM is XHTML Basic): table rows without row groups;
     - processing instructions (xml-stylesheet) and comments are ignored.
   The output is XML (method xml); an element that may come out empty
-  gets an empty comment, so none is written <x/> and the page also
+  gets an empty comment node, so none is written <x/> and the page also
   parses as HTML (XHTML 1.0 Appendix C).
 -->
 <xsl:stylesheet version="1.0"
@@ -637,8 +637,9 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
        cost size x depth. -->
 
   <!-- Keeps an element that may still come out empty from being written
-       as <x/>, which an HTML parser reads as an unclosed start tag: an
-       empty comment is invisible in both XML and HTML. -->
+       as <x/>, which an HTML parser reads as an unclosed start tag: with
+       an empty comment node inside, libxml2 writes <x></x> (the comment
+       itself comes out as nothing). -->
   <xsl:template name="guard">
     <xsl:if test="not(text()[normalize-space()])">
       <xsl:comment/>
