@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/hash.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -486,13 +487,11 @@ xml_error(xmlParserCtxtPtr ctxt, struct gw_err *err)
 }
 
 int
-gw_cda_header_parse_with(const char *xml, size_t len,
-			 const struct gw_cda_defaults *def,
-			 struct gw_cda_header **out, struct gw_err *err)
+gw_cda_doc_parse(const char *xml, size_t len, struct _xmlDoc **out,
+		 struct gw_err *err)
 {
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr doc = NULL;
-	xmlNode *root;
 	int rc = 0;
 
 	*out = NULL;
@@ -525,17 +524,80 @@ gw_cda_header_parse_with(const char *xml, size_t len,
 		    "CDA: document type declarations are not accepted");
 		goto done;
 	}
-	root = xmlDocGetRootElement(doc);
-	if (!is_v3(root, "ClinicalDocument")) {
+	if (!is_v3(xmlDocGetRootElement(doc), "ClinicalDocument")) {
 		rc = gw_err_set(
 		    err, GW_ENOTFOUND, "5.6.0",
 		    "CDA: root element is not an HL7 v3 ClinicalDocument");
 		goto done;
 	}
-	rc = extract(doc, def, out, err);
+	*out = doc;
+	doc = NULL;
 done:
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
+	return rc;
+}
+
+void
+gw_cda_doc_free(struct _xmlDoc *doc)
+{
+	xmlFreeDoc(doc);
+}
+
+size_t
+gw_cda_doc_unique_ids(struct _xmlDoc *doc)
+{
+	xmlHashTablePtr seen = xmlHashCreate(256);
+	xmlNode *n = xmlDocGetRootElement(doc);
+	size_t removed = 0;
+
+	if (seen == NULL)
+		return 0;
+	/* Iterative pre-order walk: no recursion on untrusted depth. */
+	while (n != NULL) {
+		xmlAttr *a = n->type == XML_ELEMENT_NODE
+				 ? xmlHasNsProp(n, BAD_CAST "ID", NULL)
+				 : NULL;
+
+		if (a != NULL) {
+			xmlChar *v = xmlNodeGetContent((xmlNode *)a);
+
+			if (v != NULL && xmlHashLookup(seen, v) != NULL) {
+				xmlRemoveProp(a);
+				removed++;
+			} else if (v != NULL) {
+				xmlHashAddEntry(seen, v, n);
+			}
+			xmlFree(v);
+		}
+		if (n->type == XML_ELEMENT_NODE && n->children != NULL) {
+			n = n->children;
+			continue;
+		}
+		while (n != NULL && n->next == NULL)
+			n = n->parent != NULL &&
+				    n->parent->type == XML_ELEMENT_NODE
+				? n->parent
+				: NULL;
+		if (n != NULL)
+			n = n->next;
+	}
+	xmlHashFree(seen, NULL);
+	return removed;
+}
+
+int
+gw_cda_header_parse_with(const char *xml, size_t len,
+			 const struct gw_cda_defaults *def,
+			 struct gw_cda_header **out, struct gw_err *err)
+{
+	xmlDocPtr doc = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = gw_cda_doc_parse(xml, len, &doc, err)) == 0)
+		rc = extract(doc, def, out, err);
+	gw_cda_doc_free(doc);
 	return rc;
 }
 

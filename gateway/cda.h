@@ -145,6 +145,25 @@ int gw_cda_header_parse_with(const char *xml, size_t len,
 int gw_cda_header_parse(const char *xml, size_t len, struct gw_cda_header **out,
 			struct gw_err *err);
 
+/*
+ * Parse xml with the checks of gw_cda_header_parse() (same limits and
+ * return codes) and hand over the libxml2 tree in *out, for a stylesheet
+ * run (gw_xform_run_doc). The caller frees it with gw_cda_doc_free().
+ * Thread-safe.
+ */
+struct _xmlDoc;
+int gw_cda_doc_parse(const char *xml, size_t len, struct _xmlDoc **out,
+		     struct gw_err *err);
+void gw_cda_doc_free(struct _xmlDoc *doc);
+
+/*
+ * Remove the ID attribute (CDA's, no namespace) from every element whose
+ * ID an earlier element in document order already holds, so that IDs are
+ * unique (the renderer writes them as XHTML ids and looks them up).
+ * Linear in the size of the tree. Returns how many were removed.
+ */
+size_t gw_cda_doc_unique_ids(struct _xmlDoc *doc);
+
 /* Release a header; NULL is fine. */
 void gw_cda_header_free(struct gw_cda_header *h);
 

@@ -14,6 +14,13 @@
  */
 int gw_cli_submit(int argc, char **argv);
 
+/*
+ * argv[0] is "render": "dxgw render FILE [-o OUT]", a C-CDA as XHTML
+ * (render.h). Exit status 0 written, 1 not a C-CDA / malformed / I/O
+ * error (reason on stderr), 2 usage.
+ */
+int gw_cli_render(int argc, char **argv);
+
 struct gw_config;
 
 /*

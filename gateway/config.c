@@ -231,6 +231,11 @@ static const struct key keys[] = {
      .off = OFF(smime_keyenc),
      .def = "pkcs1",
      .names = keyenc_names},
+    {.name = "html_part", .type = T_BOOL, .off = OFF(html_part), .def = "no"},
+    {.name = "xdm_render",
+     .type = T_BOOL,
+     .off = OFF(xdm_render),
+     .def = "yes"},
     /* inbound SMTP */
     {.name = "smtp_listen", .type = T_STR, .off = OFF(smtp_listen), .def = ""},
     {.name = "smtp_tls_cert",

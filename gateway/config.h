@@ -75,6 +75,8 @@ struct gw_config {
 	long final_delivery;  /* 0: as the address block asks; 1: always */
 	long smime_cipher;    /* enum gw_smime_cipher */
 	long smime_keyenc;    /* enum gw_smime_keyenc */
+	bool html_part;       /* add the first C-CDA's rendering as text/html */
+	bool xdm_render;      /* render C-CDAs into the XDM INDEX.HTM */
 	/* inbound SMTP (smtpsrv.h) */
 	char *smtp_listen;          /* host:port; "" = no SMTP listener */
 	char *smtp_tls_cert;        /* PEM with chain and key: STARTTLS */

@@ -13,6 +13,7 @@
  *	dxgw ehr-sink ...         an ITI-41 recipient writing to a directory
  *	dxgw validate [-c FILE] [--json] FILE...
  *	                          C-CDA XSD + Schematron (cli_validate.c)
+ *	dxgw render FILE [-o OUT] a C-CDA as safe XHTML (cli_render.c)
  * DESCRIPTION
  *	Startup errors (config, store, bind) are fatal with a message and a
  *	non-zero exit; after startup a bad input fails one transaction,
@@ -501,7 +502,8 @@ usage(FILE *f)
 		   "       dxgw validate [-c FILE] [--json] [--warnings] "
 		   "FILE...  (dxgw validate -h)\n"
 		   "       dxgw ehr-sink [-c FILE] [--listen HOST:PORT] "
-		   "[--dir DIR] ...  (dxgw ehr-sink -h)\n");
+		   "[--dir DIR] ...  (dxgw ehr-sink -h)\n"
+		   "       dxgw render FILE [-o OUT]\n");
 }
 
 int
@@ -517,6 +519,8 @@ main(int argc, char **argv)
 		return cmd_serve(argc, argv);
 	if (strcmp(argv[1], "submit") == 0)
 		return gw_cli_submit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "render") == 0)
+		return gw_cli_render(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ehr-sink") == 0)
 		return cmd_ehr_sink(argc, argv);
 	if (strcmp(argv[1], "config") == 0)

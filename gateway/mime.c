@@ -5,7 +5,8 @@
  * DESCRIPTION
  *	Inputs are checked first (check_input), then GMime builds the inner
  *	message: header fields in a fixed order with the names RFC 5322
- *	spells, a multipart/mixed body with the note and the zip, streamed
+ *	spells, a multipart/mixed body with the note, the optional text/html
+ *	rendering (base64, inline, UTF-8 checked) and the zip, streamed
  *	from its file descriptor and base64-encoded by GMime on the way
  *	out. GMime writes it with CRLF line ends into a memory stream; the
  *	result is checked (CRLF only, lines of at most 998 characters) and
@@ -37,11 +38,13 @@
 
 #include "id.h"
 
-#define MAX_TITLE   512   /* bytes of subject_title */
-#define MAX_TEXT    65536 /* bytes of the note */
-#define MAX_NAME    128   /* bytes of the attachment's file name */
-#define MAX_MSGID   400   /* bytes of in_reply_to */
-#define MAX_LINE    998   /* RFC 5322 2.1.1, without CRLF */
+#define MAX_TITLE   512         /* bytes of subject_title */
+#define MAX_TEXT    65536       /* bytes of the note */
+#define MAX_NAME    128         /* bytes of the attachment's file name */
+#define MAX_MSGID   400         /* bytes of in_reply_to */
+#define MAX_HTML    (64L << 20) /* bytes of the text/html part */
+#define HTML_NAME   "document.html"
+#define MAX_LINE    998 /* RFC 5322 2.1.1, without CRLF */
 #define SUBJECT_TAG "XDM/1.0/DDM"
 #define DNO_FINAL   "X-DIRECT-FINAL-DESTINATION-DELIVERY=optional,true"
 #define DEFAULT_TEXT                                                           \
@@ -220,6 +223,15 @@ check_input(const struct gw_mime_direct *m, struct gw_err *err)
 				  MAX_NAME);
 	if (m->zip_path == NULL && m->zip_data == NULL)
 		return gw_err_set(err, GW_EPARSE, "5.6.0", "mime: no zip file");
+	/* Declared utf-8 below, so it must be UTF-8 (and NUL-free). */
+	if (m->html != NULL &&
+	    (m->html_len > (size_t)MAX_HTML ||
+	     memchr(m->html, '\0', m->html_len) != NULL ||
+	     !g_utf8_validate(m->html, (gssize)m->html_len, NULL)))
+		return gw_err_set(err, GW_EPARSE, "5.6.0",
+				  "mime: the HTML part is not UTF-8 of at "
+				  "most %ld bytes",
+				  MAX_HTML);
 	return 0;
 }
 
@@ -340,6 +352,31 @@ make_zip(int fd, const void *data, size_t len_data, const char *name)
 	return GMIME_OBJECT(part);
 }
 
+/*
+ * The text/html part: the rendering as the reader's mail client may show
+ * it (inline), base64 so that its long lines survive any transport. The
+ * page carries its own Content-Security-Policy; it is signed and
+ * encrypted with the rest.
+ */
+static GMimeObject *
+make_html(const char *html, size_t len)
+{
+	GMimeTextPart *tp = g_mime_text_part_new_with_subtype("html");
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(html, len);
+	GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(
+	    st, GMIME_CONTENT_ENCODING_DEFAULT);
+
+	g_mime_part_set_content(GMIME_PART(tp), dw);
+	g_mime_text_part_set_charset(tp, "utf-8");
+	g_mime_part_set_content_encoding(GMIME_PART(tp),
+					 GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_object_set_disposition(GMIME_OBJECT(tp), "inline");
+	g_mime_part_set_filename(GMIME_PART(tp), HTML_NAME);
+	g_object_unref(dw);
+	g_object_unref(st);
+	return GMIME_OBJECT(tp);
+}
+
 /* The inner message without its body, in our header order. */
 static GMimeMessage *
 make_headers(const struct gw_mime_direct *m, const char *date,
@@ -452,7 +489,7 @@ gw_mime_build_direct(const struct gw_mime_direct *m, struct gw_buf *signable,
 {
 	GMimeMessage *msg = NULL;
 	GMimeMultipart *mixed = NULL;
-	GMimeObject *note = NULL, *zip = NULL;
+	GMimeObject *note = NULL, *zip = NULL, *html = NULL;
 	GMimeStream *mem = NULL;
 	GMimeFormatOptions *fo = NULL;
 	GByteArray *ba;
@@ -476,7 +513,9 @@ gw_mime_build_direct(const struct gw_mime_direct *m, struct gw_buf *signable,
 		goto out;
 	}
 	/* Refuse early what cannot fit: base64 is 78 bytes a line for 57. */
-	if ((uint64_t)zsize / 57 * 78 + 78 > signable->max - signable->len) {
+	if (((uint64_t)zsize + (m->html != NULL ? m->html_len : 0)) / 57 * 78 +
+		156 >
+	    signable->max - signable->len) {
 		rc = gw_err_set(err, GW_ELIMIT, "5.3.4",
 				"mime: zip of %lld bytes makes the message "
 				"larger than allowed",
@@ -494,6 +533,10 @@ gw_mime_build_direct(const struct gw_mime_direct *m, struct gw_buf *signable,
 	zip = make_zip(fd, m->zip_data, m->zip_len, m->zip_name);
 	fd = -1;
 	g_mime_multipart_add(mixed, note);
+	if (m->html != NULL) {
+		html = make_html(m->html, m->html_len);
+		g_mime_multipart_add(mixed, html);
+	}
 	g_mime_multipart_add(mixed, zip);
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(mixed));
 
@@ -539,6 +582,8 @@ out:
 		g_object_unref(note);
 	if (zip != NULL)
 		g_object_unref(zip);
+	if (html != NULL)
+		g_object_unref(html);
 	if (mixed != NULL)
 		g_object_unref(mixed);
 	if (msg != NULL)

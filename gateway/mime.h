@@ -3,8 +3,9 @@
  *	mime - build the Direct message that carries an XDM package
  * SUMMARY
  *	Builds the inner message of an outbound Direct message made from
- *	an XDR submission: multipart/mixed with a short text/plain note and
- *	the XDM zip as a base64 application/zip attachment, wrapped as
+ *	an XDR submission: multipart/mixed with a short text/plain note,
+ *	optionally a text/html rendering of the first C-CDA, and the XDM
+ *	zip as a base64 application/zip attachment, wrapped as
  *	message/rfc822 for header protection, ready for gw_smime_sign().
  *	Also returns the few header fields the outer (encrypted) message
  *	may show, and the new Message-ID.
@@ -61,6 +62,12 @@ struct gw_mime_direct {
 	size_t zip_len;
 	const char *zip_name; /* [A-Za-z0-9._-]; ".zip" added if absent */
 	time_t date;
+	/*
+	 * NULL, or a UTF-8 page (a C-CDA's rendering, render.h) sent as a
+	 * text/html part between the note and the zip (config html_part).
+	 */
+	const char *html;
+	size_t html_len;
 };
 
 /*

@@ -34,6 +34,7 @@
 #define MSG_MAX      (2047L * 1024 * 1024)
 #define GATEWAY_NAME "dxgw 0.1"
 #define REASON_LEN   400
+#define HTML_MAX     (16L * 1024 * 1024) /* the text/html part */
 
 struct gw_outbound {
 	const struct gw_config *cfg;
@@ -278,9 +279,9 @@ wants_final(const struct gw_outbound *ob, const struct gw_store_record *r)
 static int
 make_message(struct gw_outbound *ob, const struct gw_store_record *r,
 	     const struct group *g, const struct gw_buf *zip,
-	     struct gw_smime_cert *const *signers, size_t nsigners,
-	     struct gw_spool_file **file, char msgid[GW_MIME_MSGID_LEN],
-	     struct gw_err *err)
+	     const struct gw_buf *html, struct gw_smime_cert *const *signers,
+	     size_t nsigners, struct gw_spool_file **file,
+	     char msgid[GW_MIME_MSGID_LEN], struct gw_err *err)
 {
 	struct gw_mime_direct m = {
 	    .from = r->sender,
@@ -293,6 +294,8 @@ make_message(struct gw_outbound *ob, const struct gw_store_record *r,
 	    .zip_data = zip->data,
 	    .zip_len = zip->len,
 	    .date = time(NULL),
+	    .html = html->len > 0 ? html->data : NULL,
+	    .html_len = html->len,
 	};
 	struct gw_buf signable, outer;
 	char zname[80];
@@ -352,10 +355,13 @@ gw_outbound_wake(struct gw_outbound *ob)
 		gw_deliver_kick(ob->dl);
 }
 
-/* The XDM package of the record's documents, in memory. */
+/*
+ * The XDM package of the record's documents, in memory; with html_part,
+ * the first C-CDA's rendering goes to html (xdm has the bytes at hand).
+ */
 static int
 make_xdm(struct gw_outbound *ob, const struct gw_store_record *r,
-	 struct gw_buf *zip, struct gw_err *err)
+	 struct gw_buf *zip, struct gw_buf *html, struct gw_err *err)
 {
 	struct gw_xdm_doc *d = gw_xcalloc(r->ndocs + 1, sizeof(*d));
 	struct gw_xdm_input in = {
@@ -365,6 +371,8 @@ make_xdm(struct gw_outbound *ob, const struct gw_store_record *r,
 	    .ndocs = r->ndocs,
 	    .institution = ob->cfg->hostname,
 	    .gateway = GATEWAY_NAME,
+	    .html_out = ob->cfg->html_part ? html : NULL,
+	    .no_render = !ob->cfg->xdm_render,
 	};
 	int rc;
 
@@ -423,10 +431,11 @@ build_messages(struct gw_outbound *ob, struct prepared *pp, struct gw_err *err)
 	struct plan *p = &pp->p;
 	struct gw_smime_cert **signers = NULL;
 	size_t nsigners = 0;
-	struct gw_buf zip;
+	struct gw_buf zip, html;
 	int rc = 0;
 
 	gw_buf_init(&zip, (size_t)MSG_MAX);
+	gw_buf_init(&html, HTML_MAX);
 	pp->msgs = gw_xcalloc(p->ngroups + 1, sizeof(*pp->msgs));
 	pp->ids = gw_xcalloc(p->ngroups + 1, sizeof(*pp->ids));
 	if (p->ngroups > 0 &&
@@ -441,7 +450,7 @@ build_messages(struct gw_outbound *ob, struct prepared *pp, struct gw_err *err)
 			 r->sender);
 		fail_groups(p, why);
 	}
-	if (p->ngroups > 0 && (rc = make_xdm(ob, r, &zip, err)) < 0) {
+	if (p->ngroups > 0 && (rc = make_xdm(ob, r, &zip, &html, err)) < 0) {
 		if (err->code != GW_ETRUST && err->code != GW_EPARSE)
 			goto out; /* may pass: leave it for the next round */
 		/* The stored documents are not what was accepted. */
@@ -452,7 +461,7 @@ build_messages(struct gw_outbound *ob, struct prepared *pp, struct gw_err *err)
 		struct group *g = &p->groups[i];
 		size_t k = pp->nmsgs;
 
-		if ((rc = make_message(ob, r, g, &zip, signers, nsigners,
+		if ((rc = make_message(ob, r, g, &zip, &html, signers, nsigners,
 				       &pp->msgs[k].file, pp->ids[k], err)) < 0)
 			goto out;
 		pp->msgs[k].domain = g->domain;
@@ -465,6 +474,7 @@ build_messages(struct gw_outbound *ob, struct prepared *pp, struct gw_err *err)
 	}
 out:
 	gw_buf_dispose(&zip);
+	gw_buf_dispose(&html);
 	gw_smime_certs_free(signers, nsigners);
 	return rc;
 }

@@ -23,6 +23,12 @@
  *	(SPEC 5.1, pitfall P3): INDEX.HTM, README.TXT, IHE_XDM/SUBSET01/
  *	METADATA.XML, upper-case 8.3 document names.
  *
+ *	INDEX.HTM lists README.TXT and the files and then carries the
+ *	rendering of every C-CDA (render.h, XHTML Basic elements, ids under
+ *	"docN-", the page's Content-Security-Policy forbids every resource
+ *	but inline style); it is deflated when it does. A document that does
+ *	not render is listed as such: the package never fails for it.
+ *
  *	The checker is strict where the NIST decoder is (case-sensitive
  *	required names, ISO 9660 names) and skips only macOS debris
  *	(__MACOSX/, .DS_Store, ._*), which real conformant packages carry.
@@ -47,6 +53,8 @@
  *	gw_xdm_limits (entries, total and per-entry uncompressed bytes,
  *	compression ratio, name length; GW_XDM_READ_* defaults, after
  *	RELIABILITY.md: 1000 / 200 MiB / 40 MiB / 100:1 past 1 MiB);
+ *	renderings VIEW_MAX each and VIEWS_MAX together (beyond, a
+ *	document is listed as not rendered);
  *	metadata through gw_xds_limits; at most GW_XDM_MAX_DOCS documents per
  *package.
  */
@@ -67,16 +75,21 @@
 #include <zip.h>
 
 #include "buf.h"
+#include "cda.h"
 #include "digest.h"
 #include "log.h"
 #include "mem.h"
+#include "render.h"
 #include "xdsxml.h"
 #include "zipw.h"
 
 #define CHUNK         65536
 #define DEF_ENTRIES   1000
 #define DEF_TOTAL     (256ULL << 20)
-#define TEXT_MAX      (1U << 20) /* INDEX.HTM, README.TXT */
+#define TEXT_MAX      (1U << 20)  /* INDEX.HTM without renderings, README */
+#define VIEW_MAX      (16U << 20) /* one C-CDA's rendering */
+#define VIEWS_MAX     (48U << 20) /* all renderings in INDEX.HTM */
+#define INDEX_MAX     (VIEWS_MAX + TEXT_MAX)
 #define ISO_MAX_LEVEL 8
 #define DOC_LEVEL     1 /* libdeflate level of documents and METADATA.XML */
 
@@ -270,9 +283,108 @@ text_ok(const char *s)
 	return s != NULL;
 }
 
-/* INDEX.HTM: XHTML Basic, relative links to README.TXT and the files. */
+/* What INDEX.HTM shows of one document beyond its link. */
+enum view_state { VIEW_NONE, VIEW_OK, VIEW_FAILED };
+
+struct views {
+	struct gw_buf *body;    /* per document: its rendering, if VIEW_OK */
+	enum view_state *state; /* per document */
+	struct gw_buf style;    /* the renderings' <style>, when any */
+	bool any;
+};
+
+/*
+ * Render document i for INDEX.HTM with its own id prefix "docN-", so
+ * that ids and in-page links of several documents cannot collide.
+ * Nothing when it is not a CDA after all; VIEW_FAILED (and a warning)
+ * when it does not render: the package is built all the same, the
+ * document file is the record and the rendering a convenience.
+ */
+static void
+add_view(const struct gw_xdm_input *in, char *const *docs, size_t i,
+	 size_t *total, struct views *v)
+{
+	const struct gw_xdm_doc *d = &in->docs[i];
+	char prefix[32];
+	struct gw_err e;
+	int rc;
+
+	if (snprintf(prefix, sizeof(prefix), "doc%zu-", i + 1) < 0)
+		return;
+	gw_buf_init(&v->body[i], *total < VIEWS_MAX ? VIEWS_MAX - *total : 0);
+	if (v->body[i].max > VIEW_MAX)
+		v->body[i].max = VIEW_MAX;
+	rc = gw_render_cda(docs[i], (size_t)d->size, GW_RENDER_BODY, prefix,
+			   &v->body[i], &e);
+	if (rc == GW_ENOTFOUND)
+		return; /* sniffed like a CDA, is not one */
+	if (rc < 0) {
+		gw_log_warn(NULL, "xdm: document %s not rendered: %s",
+			    d->entry_id, e.msg);
+		gw_buf_dispose(&v->body[i]);
+		v->state[i] = VIEW_FAILED;
+		return;
+	}
+	*total += v->body[i].len;
+	v->state[i] = VIEW_OK;
+	v->any = true;
+}
+
+/*
+ * The renderings of every C-CDA among the documents for INDEX.HTM
+ * (ITI-32: the manifest may carry human-readable renderings), unless
+ * no_render; with html_out, the first C-CDA's rendering as a whole page
+ * too (the optional text/html part).
+ */
+static void
+make_views(const struct gw_xdm_input *in, char *const *docs, struct views *v)
+{
+	bool page = in->html_out != NULL; /* still owed */
+	struct gw_err e;
+	size_t total = 0;
+
+	for (size_t i = 0; i < in->ndocs && (page || !in->no_render); i++) {
+		const struct gw_xdm_doc *d = &in->docs[i];
+		int rc;
+
+		if (strcmp(gw_xdm_suffix(d->mime_type), "XML") != 0 ||
+		    !gw_cda_sniff(docs[i], (size_t)d->size))
+			continue;
+		if (!in->no_render)
+			add_view(in, docs, i, &total, v);
+		if (!page || v->state[i] == VIEW_FAILED)
+			continue;
+		rc = gw_render_cda(docs[i], (size_t)d->size, GW_RENDER_DOCUMENT,
+				   NULL, in->html_out, &e);
+		if (rc == GW_ENOTFOUND)
+			continue;
+		if (rc < 0)
+			gw_log_warn(NULL, "xdm: document %s: no page: %s",
+				    d->entry_id, e.msg);
+		page = false;
+	}
+	if (v->any && gw_render_style(&v->style, &e) < 0)
+		gw_buf_reset(&v->style); /* unstyled, still readable */
+}
+
+static void
+views_dispose(struct views *v, size_t ndocs)
+{
+	for (size_t i = 0; v->body != NULL && i < ndocs; i++)
+		gw_buf_dispose(&v->body[i]);
+	free(v->body);
+	free(v->state);
+	gw_buf_dispose(&v->style);
+}
+
+/*
+ * INDEX.HTM: XHTML Basic, relative links to README.TXT and the files,
+ * then the renderings of the C-CDAs. The page forbids every resource
+ * but inline style (CSP), like the renderings themselves.
+ */
 static int
-make_index(const struct gw_xdm_input *in, char (*names)[16], struct gw_buf *b)
+make_index(const struct gw_xdm_input *in, char (*names)[16],
+	   const struct views *v, struct gw_buf *b)
 {
 	int rc = 0;
 
@@ -281,8 +393,14 @@ make_index(const struct gw_xdm_input *in, char (*names)[16], struct gw_buf *b)
 	       "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML Basic 1.1//EN\" "
 	       "\"http://www.w3.org/TR/xhtml-basic/xhtml-basic11.dtd\">\r\n"
 	       "<html xmlns=\"http://www.w3.org/1999/xhtml\">\r\n"
-	       "<head><title>XDM package</title></head>\r\n<body>\r\n"
-	       "<h1>Documents from ");
+	       "<head><meta http-equiv=\"Content-Type\" "
+	       "content=\"text/html; charset=UTF-8\"/>\r\n"
+	       "<meta http-equiv=\"Content-Security-Policy\" "
+	       "content=\"default-src 'none'; style-src 'unsafe-inline'\"/>"
+	       "\r\n<title>XDM package</title>");
+	if (v->any)
+		rc |= gw_buf_append(b, v->style.data, v->style.len);
+	rc |= gw_buf_puts(b, "</head>\r\n<body>\r\n<h1>Documents from ");
 	rc |= gw_buf_xml_escape(b, in->institution);
 	rc |= gw_buf_puts(b, "</h1>\r\n<p>Created by ");
 	rc |= gw_buf_xml_escape(b, in->gateway);
@@ -293,9 +411,26 @@ make_index(const struct gw_xdm_input *in, char (*names)[16], struct gw_buf *b)
 		    b, "<li><a href=\"" GW_XDM_SUBSET "/%s\">%s</a> (",
 		    names[i], names[i]);
 		rc |= gw_buf_xml_escape(b, in->docs[i].mime_type);
-		rc |= gw_buf_puts(b, ")</li>\r\n");
+		rc |= gw_buf_puts(b, ")");
+		if (v->state[i] == VIEW_OK)
+			rc |= gw_buf_printf(b,
+					    ": <a href=\"#doc%zu-cda\">read it "
+					    "below</a>",
+					    i + 1);
+		else if (v->state[i] == VIEW_FAILED)
+			rc |= gw_buf_puts(b, ": a C-CDA that could not be "
+					     "rendered; open the file");
+		rc |= gw_buf_puts(b, "</li>\r\n");
 	}
-	rc |= gw_buf_puts(b, "</ul>\r\n</body>\r\n</html>\r\n");
+	rc |= gw_buf_puts(b, "</ul>\r\n");
+	for (size_t i = 0; i < in->ndocs; i++) {
+		if (v->state[i] != VIEW_OK)
+			continue;
+		rc |= gw_buf_printf(b, "<hr/>\r\n<p>%s:</p>\r\n", names[i]);
+		rc |= gw_buf_append(b, v->body[i].data, v->body[i].len);
+		rc |= gw_buf_puts(b, "\r\n");
+	}
+	rc |= gw_buf_puts(b, "</body>\r\n</html>\r\n");
 	return rc != 0 ? GW_ELIMIT : 0;
 }
 
@@ -322,6 +457,7 @@ make_readme(const struct gw_xdm_input *in, struct gw_buf *b)
 }
 
 struct texts {
+	bool index_big; /* carries renderings: deflate it */
 	struct gw_buf index;
 	struct gw_buf readme;
 	char *metadata;
@@ -343,7 +479,7 @@ write_zip(const struct texts *t, char (*names)[16], char *const *docs,
 	if ((rc = gw_zipw_dir(z, "IHE_XDM/", err)) < 0 ||
 	    (rc = gw_zipw_dir(z, GW_XDM_SUBSET "/", err)) < 0 ||
 	    (rc = gw_zipw_file(z, "INDEX.HTM", t->index.data, t->index.len,
-			       false, err)) < 0 ||
+			       t->index_big, err)) < 0 ||
 	    (rc = gw_zipw_file(z, "README.TXT", t->readme.data, t->readme.len,
 			       false, err)) < 0 ||
 	    (rc = gw_zipw_file(z, GW_XDM_SUBSET "/METADATA.XML", t->metadata,
@@ -372,9 +508,13 @@ gw_xdm_build_mem(const struct gw_xdm_input *in, struct gw_buf *out,
 	char(*names)[16] = gw_xcalloc(in->ndocs ? in->ndocs : 1, 16);
 	char **docs = gw_xcalloc(in->ndocs ? in->ndocs : 1, sizeof(*docs));
 	struct texts t = {0};
+	struct views v = {0};
 	int rc = -1;
 
-	gw_buf_init(&t.index, TEXT_MAX);
+	v.body = gw_xcalloc(in->ndocs ? in->ndocs : 1, sizeof(*v.body));
+	v.state = gw_xcalloc(in->ndocs ? in->ndocs : 1, sizeof(*v.state));
+	gw_buf_init(&v.style, TEXT_MAX);
+	gw_buf_init(&t.index, INDEX_MAX);
 	gw_buf_init(&t.readme, TEXT_MAX);
 	if (in->metadata == NULL || in->ndocs == 0 ||
 	    in->ndocs > GW_XDM_MAX_DOCS || !text_ok(in->institution) ||
@@ -413,7 +553,9 @@ gw_xdm_build_mem(const struct gw_xdm_input *in, struct gw_buf *out,
 		gw_err_prefix(err, "xdm: METADATA.XML");
 		goto out;
 	}
-	if ((rc = make_index(in, names, &t.index)) < 0 ||
+	make_views(in, docs, &v);
+	t.index_big = v.any;
+	if ((rc = make_index(in, names, &v, &t.index)) < 0 ||
 	    (rc = make_readme(in, &t.readme)) < 0) {
 		rc = gw_err_set(err, rc, "5.3.4",
 				"xdm: INDEX.HTM or "
@@ -427,6 +569,7 @@ out:
 	free(docs);
 	gw_buf_dispose(&t.index);
 	gw_buf_dispose(&t.readme);
+	views_dispose(&v, in->ndocs);
 	free(t.metadata);
 	free(names);
 	free(slots);

@@ -39,6 +39,13 @@ struct gw_xdm_input {
 	const char *institution;         /* for INDEX.HTM and README.TXT */
 	const char *gateway;             /* name and version, e.g. "dxgw 0.1" */
 	const struct gw_xds_limits *lim; /* metadata limits; NULL: defaults */
+	/*
+	 * Not NULL: the first C-CDA's rendering as a whole XHTML page
+	 * (render.h) is appended here (nothing when no document is a
+	 * C-CDA or it does not render), for a text/html part.
+	 */
+	struct gw_buf *html_out;
+	bool no_render; /* INDEX.HTM lists the documents only */
 };
 
 /* The file name of the package inside its directory. */
@@ -55,6 +62,12 @@ struct gw_xdm_input {
 const char *gw_xdm_suffix(const char *mime_type);
 
 /*
+ * INDEX.HTM links README.TXT and every document file and, for each
+ * document that is a C-CDA (gw_cda_sniff), carries its rendering
+ * (gw_render_cda, GW_RENDER_BODY with ids prefixed "docN-") below the
+ * list; one that does not render is listed as such and the package is
+ * built all the same.
+ *
  * Build the XDM ZIP for in in a new directory tmpdir/xdm.XXXXXX (0700)
  * and return its path, tmpdir/xdm.XXXXXX/XDM.ZIP, in *zip_path_out (the
  * caller frees it and removes the package with gw_xdm_remove). Entries:

@@ -312,3 +312,105 @@ GW_TEST(outbound_sigkill_while_relay_down_then_delivered_once)
 	gw_daemon_stop(&d);
 	gw_sink_stop(s);
 }
+
+/* The base64 body of the first part of type ctype, decoded into out. */
+static bool
+extract_part(const char *content_path, const char *ctype, const char *out)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof(cmd),
+		 "awk 'index($0, \"Content-Type: %s\") == 1 {z=1} "
+		 "z && /^\\r?$/ {b=1; next} "
+		 "b && /^--/ {exit} b {print}' %s | tr -d '\\r' | "
+		 "openssl base64 -d >%s && test -s %s",
+		 ctype, content_path, out, out);
+	return gw_run(cmd, NULL) == 0;
+}
+
+/*
+ * html_part = yes: the message carries the C-CDA's rendering as a
+ * text/html part inside the signed and encrypted entity; the XDM's
+ * INDEX.HTM carries it too and the package still passes the check.
+ */
+GW_TEST(outbound_html_part_and_index_rendering)
+{
+	struct gw_sink_script sc = {.greet = 220,
+				    .pipelining = true,
+				    .size_max = -1,
+				    .mail = 250,
+				    .data = 354,
+				    .dot = 250};
+	const struct gw_sink_conn *c;
+	struct gw_daemon d;
+	struct gw_sink *s;
+	struct gw_err e;
+	char extra[128], eml[600], signd[600], content[600], zip[600];
+	char html[600], cmd[8192];
+	char *out = NULL, *page = NULL;
+	size_t len = 0;
+
+	REQUIRE(direct_pki()[0] != '\0');
+	REQUIRE((s = gw_sink_start(&sc, 1, NULL, NULL)) != NULL);
+	snprintf(extra, sizeof(extra),
+		 "relay_host = 127.0.0.1:%d\nhtml_part = yes\n",
+		 gw_sink_port(s));
+	REQUIRE(start_with_keys(&d, extra, "anchor-b.pem"));
+	CHECK_INT(submit(&d, "--to doc@direct-b.example", &out), 0);
+	free(out);
+	out = NULL;
+	REQUIRE(wait_count(s, 1));
+	REQUIRE((c = gw_sink_conn(s, 0)) != NULL && c->data != NULL);
+	/* Nothing of it shows outside the encryption. */
+	CHECK(!gw_str_has(c->data, "text/html"));
+	snprintf(eml, sizeof(eml), "%s/msg.eml", d.dir);
+	snprintf(signd, sizeof(signd), "%s/msg.signed", d.dir);
+	snprintf(content, sizeof(content), "%s/msg.content", d.dir);
+	snprintf(zip, sizeof(zip), "%s/msg.zip", d.dir);
+	snprintf(html, sizeof(html), "%s/msg.html", d.dir);
+	REQUIRE(gw_test_write_file(eml, c->data, c->data_len) == 0);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl cms -decrypt -in %s -recip %s/doc-b.crt "
+		 "-inkey %s/doc-b.key -out %s && "
+		 "openssl cms -verify -in %s -CAfile %s/anchor-a.pem -out %s",
+		 eml, direct_pki(), direct_pki(), signd, signd, direct_pki(),
+		 content);
+	CHECK_INT(gw_run(cmd, &out), 0);
+	free(out);
+	out = NULL;
+	/* Order: the note, the rendering, the package. */
+	snprintf(cmd, sizeof(cmd),
+		 "grep -o '^Content-Type: [a-z/]*' %s | tr -d '\\r' | "
+		 "tr '\\n' ' '",
+		 content);
+	CHECK_INT(gw_run(cmd, &out), 0);
+	CHECK(out != NULL && gw_str_has(out, "Content-Type: text/plain "
+					     "Content-Type: text/html "
+					     "Content-Type: application/zip"));
+	free(out);
+	out = NULL;
+	REQUIRE(extract_part(content, "text/html", html));
+	page = gw_test_slurp(html, &len);
+	REQUIRE(page != NULL);
+	CHECK(strncmp(page, "<!DOCTYPE html", 14) == 0);
+	CHECK(gw_str_has(page, "default-src 'none'"));
+	CHECK(!gw_str_has(page, "<script"));
+	free(page);
+	REQUIRE(extract_zip(content, zip));
+	CHECK_INT(gw_xdm_check(zip, NULL, NULL, &e), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c \"import zipfile,sys; sys.stdout.write(zipfile."
+		 "ZipFile('%s').read('INDEX.HTM').decode())\"",
+		 zip);
+	if (gw_run(cmd, &out) == 0) {
+		CHECK(gw_str_has(out, "href=\"#doc1-cda\""));
+		CHECK(gw_str_has(out, "id=\"doc1-cda-s1\""));
+		CHECK(
+		    gw_str_has(out, "href=\"IHE_XDM/SUBSET01/DOC00001.XML\""));
+	} else {
+		gw_test_fail(__FILE__, __LINE__, "INDEX.HTM not read");
+	}
+	free(out);
+	gw_daemon_stop(&d);
+	gw_sink_stop(s);
+}

@@ -169,6 +169,28 @@ GW_TEST(config_admin_keys)
 	gw_config_dispose(&c);
 }
 
+/* html_part: off unless asked; only yes or no. xdm_render: on. */
+GW_TEST(config_html_part)
+{
+	struct gw_config c;
+	struct gw_err e;
+	const char *p = write_conf("html_part = yes\n");
+
+	gw_config_defaults(&c);
+	CHECK(!c.html_part);
+	CHECK_INT(gw_config_set(&c, "html_part", "maybe", &e), GW_EPARSE);
+	CHECK(!c.html_part);
+	CHECK_INT(gw_config_load(&c, p, &e), 0);
+	CHECK(c.html_part);
+	CHECK_INT(gw_config_set(&c, "html_part", "no", &e), 0);
+	CHECK(!c.html_part);
+	/* The INDEX.HTM renderings are on unless turned off. */
+	CHECK(c.xdm_render);
+	CHECK_INT(gw_config_set(&c, "xdm_render", "no", &e), 0);
+	CHECK(!c.xdm_render);
+	gw_config_dispose(&c);
+}
+
 /* C-CDA metadata defaults: documented built-ins, code^scheme^display. */
 GW_TEST(config_cda_defaults)
 {

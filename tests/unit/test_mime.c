@@ -565,3 +565,57 @@ GW_TEST(mime_parts_of_a_built_message)
 	gw_buf_dispose(&s);
 	gw_buf_dispose(&o);
 }
+
+/* html_part: a text/html part between the note and the zip, as given. */
+GW_TEST(mime_html_part)
+{
+	static const char wrap[] = "Content-Type: message/rfc822\r\n\r\n";
+	static const char page[] =
+	    "<!DOCTYPE html><html xmlns=\"http://www.w3.org/1999/xhtml\">"
+	    "<head><title>R\xc3\xa9sum\xc3\xa9</title></head><body><p>one "
+	    "very long line that a transport must not break"
+	    ".................................................................."
+	    "."
+	    ".................................................................."
+	    "."
+	    "...........................................</p></body></html>\n";
+	struct gw_mime_part *parts = NULL;
+	struct gw_mime_direct m;
+	struct gw_buf s, o;
+	char id[GW_MIME_MSGID_LEN];
+	char *data = NULL;
+	const char *zip = zip_file(3000, &data);
+	size_t n = 0;
+	struct gw_err e;
+
+	gw_buf_init(&s, 1 << 20);
+	gw_buf_init(&o, 1 << 16);
+	m = sample(zip);
+	m.html = page;
+	m.html_len = strlen(page);
+	REQUIRE(gw_mime_build_direct(&m, &s, &o, id, &e) == 0);
+	CHECK(strstr(s.data, "Content-Type: text/html; charset=utf-8") != NULL);
+	CHECK(strstr(s.data, "Content-Disposition: inline; "
+			     "filename=document.html") != NULL);
+	REQUIRE(gw_mime_parts(s.data + sizeof(wrap) - 1,
+			      s.len - (sizeof(wrap) - 1), 10, 1 << 20, &parts,
+			      &n, &e) == 0);
+	REQUIRE(n == 3);
+	CHECK_STR(parts[0].content_type, "text/plain");
+	CHECK_STR(parts[1].content_type, "text/html");
+	CHECK(parts[1].len == strlen(page) &&
+	      memcmp(parts[1].data, page, strlen(page)) == 0);
+	CHECK_STR(parts[2].content_type, "application/zip");
+	CHECK(parts[2].len == 3000 && memcmp(parts[2].data, data, 3000) == 0);
+	gw_mime_parts_free(parts, n);
+	/* Declared UTF-8, so it must be: Latin-1 bytes are refused. */
+	gw_buf_reset(&s);
+	gw_buf_reset(&o);
+	m.html = "<p>R\xe9sum\xe9</p>";
+	m.html_len = strlen(m.html);
+	CHECK_INT(gw_mime_build_direct(&m, &s, &o, id, &e), GW_EPARSE);
+	CHECK_INT(s.len, 0);
+	free(data);
+	gw_buf_dispose(&s);
+	gw_buf_dispose(&o);
+}

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <libxml/parser.h>
 #include <zip.h>
 
 #include "buf.h"
@@ -580,5 +581,150 @@ GW_TEST(xdm_check_limits_and_garbage)
 	CHECK_INT(gw_xdm_check(junk, NULL, NULL, &e), GW_EPARSE);
 	CHECK(gw_xdm_check("/nonexistent.zip", NULL, NULL, &e) < 0);
 	free(junk);
+	fx_dispose(&f);
+}
+
+/* The title of every section of the fixture's C-CDA, from its bytes. */
+static bool
+titles_shown(const char *ccda, const char *index)
+{
+	const char *p = ccda;
+	int n = 0;
+
+	/* ETT's sample writes each section title as <title>...</title>
+	 * on one line with no markup inside; count those after a section. */
+	while ((p = strstr(p, "<section>")) != NULL) {
+		const char *t = strstr(p, "<title>"), *e;
+		char want[256];
+
+		p += 9;
+		if (t == NULL || (e = strstr(t, "</title>")) == NULL ||
+		    (size_t)(e - t - 7) >= sizeof(want))
+			continue;
+		memcpy(want, t + 7, (size_t)(e - t - 7));
+		want[e - t - 7] = '\0';
+		if (strstr(index, want) == NULL) {
+			gw_test_fail(__FILE__, __LINE__, want);
+			return false;
+		}
+		n++;
+	}
+	return n > 3;
+}
+
+/* INDEX.HTM: the list, then the C-CDA's rendering; the PDF only listed. */
+GW_TEST(xdm_index_carries_ccda_rendering)
+{
+	struct fx f;
+	struct gw_err e;
+	struct gw_buf html, zip;
+	char *zp = NULL, *p = NULL;
+	size_t len = 0;
+	zip_t *za;
+	int zerr = 0;
+
+	REQUIRE(fx_init(&f));
+	gw_buf_init(&html, 16 << 20);
+	f.in.html_out = &html;
+	CHECK_INT(gw_xdm_build(&f.in, f.out, &zp, &e), 0);
+	REQUIRE(zp != NULL);
+	CHECK_INT(gw_xdm_check(zp, NULL, NULL, &e), 0);
+	za = zip_open(zp, ZIP_RDONLY, &zerr);
+	REQUIRE(za != NULL);
+	p = zread(za, "INDEX.HTM", &len);
+	REQUIRE(p != NULL);
+	/* Still the manifest the XDM rules ask for. */
+	CHECK(strstr(p, "href=\"README.TXT\"") != NULL);
+	CHECK(strstr(p, "href=\"IHE_XDM/SUBSET01/DOC00001.XML\"") != NULL);
+	CHECK(strstr(p, "href=\"IHE_XDM/SUBSET01/DOC00002.PDF\"") != NULL);
+	/* And the rendering, reachable from the list, under its prefix. */
+	CHECK(strstr(p, "href=\"#doc1-cda\"") != NULL);
+	CHECK(strstr(p, "class=\"cda\" id=\"doc1-cda\">") != NULL);
+	CHECK(strstr(p, "id=\"doc1-cda-s1\"") != NULL);
+	CHECK(strstr(p, "id=\"doc2-") == NULL);
+	CHECK(strstr(p, "content=\"default-src 'none'; style-src "
+			"'unsafe-inline'\"") != NULL);
+	CHECK(strstr(p, "type=\"text/css\">") != NULL);
+	CHECK(strstr(p, "<script") == NULL);
+	CHECK(titles_shown(f.ccda, p));
+	{
+		/* Well-formed XHTML (the DTD is named, never loaded). */
+		xmlDocPtr d = xmlReadMemory(
+		    p, (int)len, "INDEX.HTM", NULL,
+		    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+
+		CHECK(d != NULL);
+		xmlFreeDoc(d);
+	}
+	free(p);
+	zip_discard(za);
+	/* The page for a text/html part came along. */
+	CHECK(html.len > 1000);
+	CHECK(strncmp(html.data, "<!DOCTYPE html", 14) == 0);
+	CHECK(strstr(html.data, "id=\"cda-s1\"") != NULL);
+	gw_xdm_remove(zp);
+	free(zp);
+
+	/* A document that only looks like a C-CDA is listed, not rendered,
+	 * and the package is built all the same. */
+	{
+		static const char bad[] =
+		    "<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><title>x";
+		char sha1[41];
+
+		REQUIRE(write_file(f.ccda_path, bad, strlen(bad)));
+		gw_digest_sha1_hex(bad, strlen(bad), sha1);
+		f.docs[0].size = strlen(bad);
+		f.docs[0].sha1 = sha1;
+		gw_buf_reset(&html);
+		gw_buf_init(&zip, 16 << 20);
+		CHECK_INT(gw_xdm_build_mem(&f.in, &zip, &e), 0);
+		CHECK_INT(html.len, 0);
+		za = zip_open_from_source(
+		    zip_source_buffer_create(zip.data, zip.len, 0, NULL), 0,
+		    NULL);
+		REQUIRE(za != NULL);
+		p = zread(za, "INDEX.HTM", &len);
+		REQUIRE(p != NULL);
+		CHECK(strstr(p, "could not be rendered") != NULL);
+		CHECK(strstr(p, "class=\"cda\"") == NULL);
+		CHECK(strstr(p, "<style") == NULL);
+		free(p);
+		zip_discard(za);
+		gw_buf_dispose(&zip);
+	}
+	gw_buf_dispose(&html);
+	fx_dispose(&f);
+}
+
+/* no_render (xdm_render = no): the plain list; the page still comes. */
+GW_TEST(xdm_index_without_rendering)
+{
+	struct fx f;
+	struct gw_err e;
+	struct gw_buf html, zip;
+	char *p;
+	size_t len = 0;
+	zip_t *za;
+
+	REQUIRE(fx_init(&f));
+	gw_buf_init(&html, 16 << 20);
+	gw_buf_init(&zip, 16 << 20);
+	f.in.no_render = true;
+	f.in.html_out = &html;
+	CHECK_INT(gw_xdm_build_mem(&f.in, &zip, &e), 0);
+	za = zip_open_from_source(
+	    zip_source_buffer_create(zip.data, zip.len, 0, NULL), 0, NULL);
+	REQUIRE(za != NULL);
+	p = zread(za, "INDEX.HTM", &len);
+	REQUIRE(p != NULL);
+	CHECK(strstr(p, "href=\"IHE_XDM/SUBSET01/DOC00001.XML\"") != NULL);
+	CHECK(strstr(p, "class=\"cda\"") == NULL);
+	CHECK(strstr(p, "#doc1-cda") == NULL);
+	free(p);
+	zip_discard(za);
+	CHECK(strncmp(html.data, "<!DOCTYPE html", 14) == 0);
+	gw_buf_dispose(&zip);
+	gw_buf_dispose(&html);
 	fx_dispose(&f);
 }
