@@ -4,6 +4,7 @@
  */
 #include "id.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -36,19 +37,43 @@ gw_id_uuid(char out[GW_ID_UUID_LEN])
 	uuid_unparse_lower(u, out);
 }
 
+/* The last time-ordered id's milliseconds and 12-bit sequence. */
+static pthread_mutex_t time_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t last_ms;
+static unsigned last_seq;
+
 void
 gw_id_uuid_time(char out[GW_ID_UUID_LEN])
 {
 	struct timespec ts;
 	uint64_t ms;
+	unsigned seq;
 	uuid_t u;
 
 	random_uuid(u);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	/*
+	 * RFC 9562 6.2 method 1: rand_a is a counter within a millisecond
+	 * (started at a random value below 2048 so it has room to count),
+	 * so ids of one process sort in the order they were made, even
+	 * several per millisecond or across a clock step back.
+	 */
+	pthread_mutex_lock(&time_lock);
+	if (ms > last_ms) {
+		last_ms = ms;
+		last_seq = ((unsigned)u[6] << 8 | u[7]) & 0x7ff;
+	} else if (++last_seq > 0xfff) {
+		last_ms++;
+		last_seq = 0;
+	}
+	ms = last_ms;
+	seq = last_seq;
+	pthread_mutex_unlock(&time_lock);
 	for (int i = 5; i >= 0; i--, ms >>= 8)
 		u[i] = (unsigned char)(ms & 0xff);
-	u[6] = (unsigned char)((u[6] & 0x0f) | 0x70); /* version 7 */
+	u[6] = (unsigned char)(0x70 | (seq >> 8)); /* version 7 */
+	u[7] = (unsigned char)(seq & 0xff);
 	uuid_unparse_lower(u, out);
 }
 

@@ -17,7 +17,9 @@
 void gw_id_uuid(char out[GW_ID_UUID_LEN]);
 /*
  * A time-ordered UUID (RFC 9562 version 7: 48 bits of Unix milliseconds,
- * then 74 random bits) for database keys and spool names: consecutive
+ * a 12-bit counter within the millisecond, then 62 random bits) for
+ * database keys and spool names; ids of one process sort in the order
+ * they were made. Consecutive
  * ids land in the same B-tree leaf and directory block, where random
  * ones dirty a different page per insert.
  */

@@ -71,6 +71,15 @@ GW_TEST(id_uuid_time_ordered)
 	usleep(2000);
 	gw_id_uuid_time(b);
 	CHECK(strcmp(a, b) < 0); /* later ids sort later */
+	/* Also many within one millisecond (the counter, not chance). */
+	for (int i = 0; i < 5000; i++) {
+		memcpy(a, b, sizeof a);
+		gw_id_uuid_time(b);
+		if (strcmp(a, b) >= 0) {
+			CHECK(strcmp(a, b) < 0);
+			break;
+		}
+	}
 }
 
 GW_TEST(id_uuid_oid)
