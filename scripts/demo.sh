@@ -141,6 +141,16 @@ for d in "$R/ehr-a"/*/; do
 	sed 's/^/   | /' "${d}DOC00001.xml"
 	grep '"relates_to"' "${d}summary.json" | sed 's/^ */   | /'
 done
+echo
+echo "7. The C-CDA itself: where its XDS metadata came from (first lines of"
+echo "   dxgw submit --explain), its XSD + C-CDA R2.1 Schematron check"
+echo "   (a-1098-28042 is a known false positive of HL7's own errata on"
+echo "   HL7's own example), and a safe XHTML rendering:"
+build/dxgw submit --explain --from ehr@direct-a.example \
+    --to doc@direct-b.example "$CCD" | head -8 | sed 's/^/   | /'
+build/dxgw validate "$CCD" | head -6 | sed 's/^/   | /' || true
+build/dxgw render "$CCD" -o "$R/ccd.html" &&
+	echo "   rendered: $R/ccd.html ($(wc -c <"$R/ccd.html") bytes)"
 if [ "$ok" -ne 1 ]; then
 	echo "dxgw demo: the story did not complete in 30 s; see the logs" \
 	    "under $R" >&2
