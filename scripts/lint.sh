@@ -55,7 +55,7 @@ owners() { # library header prefix, then the files allowed to include it
 }
 
 libs() {
-	owners libxml xdsxml.c cda.c xform.c sch.c cdaval.c
+	owners libxml xdsxml.c cda.c xform.c sch.c sch_load.c sch_int.h cdaval.c
 	owners libxslt xdsxml.c cda.c xform.c
 	owners sqlite3 store_sqlite.c store_sqlite_ckpt.c store_sqlite_ckpt.h \
 	    store_sqlite_util.c store_sqlite_util.h store_sqlite_queue.c \
