@@ -130,6 +130,10 @@ env_open(struct env *v, const char *dir, const char *pki)
 		bench_die("keys", e.msg);
 	gw_config_defaults(&v->cfg);
 	if (gw_config_set(&v->cfg, "hostname", "dxgw.bench.test", &e) < 0 ||
+	    gw_config_set(&v->cfg, "xdm_render",
+			  getenv("OUTBENCH_RENDER") ? getenv("OUTBENCH_RENDER")
+						    : "yes",
+			  &e) < 0 ||
 	    gw_store_open(db, spool, &v->st, &e) < 0 ||
 	    gw_outbound_new(&v->cfg, v->st, v->keys, v->trust, false, &v->ob,
 			    &e) < 0)

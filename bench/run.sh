@@ -89,6 +89,8 @@ echo "submissions stored: $(sqlite3 "$R/dxgw.db" 'select count(*) from submissio
 # next to an in-process OpenSSL CMS sign+encrypt loop on the same bytes
 # and keys (the ceiling) and the openssl cms command line (timed here).
 # OUTBENCH_SCALE multiplies the message counts (default 1).
+# OUTBENCH_RENDER=no measures without the C-CDA rendering in INDEX.HTM
+# (config xdm_render; on by default, about 2 ms per 100 KB document).
 kill $DXGW $BARE 2>/dev/null || true
 CCD=${GW_CORPUS:-../shared/corpus}/ccda/hl7-ccda-2.1/C-CDA_R2-1_CCD.xml
 PKI=build/direct-pki

@@ -690,10 +690,10 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
   <xsl:template match="cda:paragraph" mode="n">
     <xsl:if test="text()[normalize-space()] or *">
       <p>
-        <xsl:call-template name="narrative-id"/>
-        <xsl:call-template name="style-class"/>
+        <xsl:if test="@ID"><xsl:call-template name="narrative-id"/></xsl:if>
+        <xsl:if test="@styleCode"><xsl:call-template name="style-class"/></xsl:if>
         <xsl:apply-templates select="node()" mode="n"/>
-        <xsl:call-template name="guard"/>
+        <xsl:if test="not(text()[normalize-space()])"><xsl:comment/></xsl:if>
       </p>
     </xsl:if>
   </xsl:template>
@@ -701,10 +701,10 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
   <xsl:template match="cda:content" mode="n">
     <xsl:if test="text()[normalize-space()] or *">
       <span>
-        <xsl:call-template name="narrative-id"/>
-        <xsl:call-template name="style-class"/>
+        <xsl:if test="@ID"><xsl:call-template name="narrative-id"/></xsl:if>
+        <xsl:if test="@styleCode"><xsl:call-template name="style-class"/></xsl:if>
         <xsl:apply-templates select="node()" mode="n"/>
-        <xsl:call-template name="guard"/>
+        <xsl:if test="not(text()[normalize-space()])"><xsl:comment/></xsl:if>
       </span>
     </xsl:if>
   </xsl:template>
@@ -725,7 +725,7 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
     <xsl:if test="text()[normalize-space()] or *">
       <span class="caption">
         <xsl:apply-templates select="node()" mode="n"/>
-        <xsl:call-template name="guard"/>
+        <xsl:if test="not(text()[normalize-space()])"><xsl:comment/></xsl:if>
       </span>
       <xsl:text> </xsl:text>
     </xsl:if>
@@ -737,21 +737,21 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
       <p class="caption">
         <xsl:apply-templates select="cda:caption/node()" mode="n"/>
         <xsl:for-each select="cda:caption">
-          <xsl:call-template name="guard"/>
+          <xsl:if test="not(text()[normalize-space()])"><xsl:comment/></xsl:if>
         </xsl:for-each>
       </p>
     </xsl:if>
     <xsl:if test="$items">
       <xsl:element name="{substring('ulol', 1 + 2 * (translate(@listType, $upper, $lower) = 'ordered'), 2)}">
-        <xsl:call-template name="narrative-id"/>
-        <xsl:call-template name="style-class"/>
+        <xsl:if test="@ID"><xsl:call-template name="narrative-id"/></xsl:if>
+        <xsl:if test="@styleCode"><xsl:call-template name="style-class"/></xsl:if>
         <xsl:for-each select="$items">
           <li>
-            <xsl:call-template name="narrative-id"/>
-            <xsl:call-template name="style-class"/>
+            <xsl:if test="@ID"><xsl:call-template name="narrative-id"/></xsl:if>
+            <xsl:if test="@styleCode"><xsl:call-template name="style-class"/></xsl:if>
             <xsl:apply-templates select="node()" mode="n"/>
             <xsl:if test="not(text()[normalize-space()] or *)">&#160;</xsl:if>
-            <xsl:call-template name="guard"/>
+            <xsl:if test="not(text()[normalize-space()])"><xsl:comment/></xsl:if>
           </li>
         </xsl:for-each>
       </xsl:element>
@@ -766,13 +766,13 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
         select="cda:thead/cda:tr[cda:th | cda:td] | cda:tbody/cda:tr[cda:th | cda:td] | cda:tr[cda:th | cda:td] | cda:tfoot/cda:tr[cda:th | cda:td]"/>
     <xsl:if test="$rows">
       <table>
-        <xsl:call-template name="narrative-id"/>
-        <xsl:call-template name="style-class"/>
+        <xsl:if test="@ID"><xsl:call-template name="narrative-id"/></xsl:if>
+        <xsl:if test="@styleCode"><xsl:call-template name="style-class"/></xsl:if>
         <xsl:if test="normalize-space(cda:caption) != ''">
           <caption>
             <xsl:apply-templates select="cda:caption/node()" mode="n"/>
             <xsl:for-each select="cda:caption">
-              <xsl:call-template name="guard"/>
+              <xsl:if test="not(text()[normalize-space()])"><xsl:comment/></xsl:if>
             </xsl:for-each>
           </caption>
         </xsl:if>
@@ -786,8 +786,8 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
   <xsl:template match="cda:tr" mode="n">
     <xsl:if test="cda:th | cda:td">
       <tr>
-        <xsl:call-template name="narrative-id"/>
-        <xsl:call-template name="style-class"/>
+        <xsl:if test="@ID"><xsl:call-template name="narrative-id"/></xsl:if>
+        <xsl:if test="@styleCode"><xsl:call-template name="style-class"/></xsl:if>
         <xsl:apply-templates select="cda:th | cda:td" mode="n"/>
       </tr>
     </xsl:if>
@@ -795,19 +795,23 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
 
   <xsl:template match="cda:th | cda:td" mode="n">
     <xsl:element name="{local-name()}">
-      <xsl:call-template name="narrative-id"/>
-      <xsl:call-template name="style-class"/>
-      <xsl:call-template name="span">
-        <xsl:with-param name="name" select="'colspan'"/>
-        <xsl:with-param name="v" select="@colspan"/>
-      </xsl:call-template>
-      <xsl:call-template name="span">
-        <xsl:with-param name="name" select="'rowspan'"/>
-        <xsl:with-param name="v" select="@rowspan"/>
-      </xsl:call-template>
+      <xsl:if test="@ID"><xsl:call-template name="narrative-id"/></xsl:if>
+      <xsl:if test="@styleCode"><xsl:call-template name="style-class"/></xsl:if>
+      <xsl:if test="@colspan">
+        <xsl:call-template name="span">
+          <xsl:with-param name="name" select="'colspan'"/>
+          <xsl:with-param name="v" select="@colspan"/>
+        </xsl:call-template>
+      </xsl:if>
+      <xsl:if test="@rowspan">
+        <xsl:call-template name="span">
+          <xsl:with-param name="name" select="'rowspan'"/>
+          <xsl:with-param name="v" select="@rowspan"/>
+        </xsl:call-template>
+      </xsl:if>
       <xsl:apply-templates select="node()" mode="n"/>
       <xsl:if test="not(text()[normalize-space()] or *)">&#160;</xsl:if>
-      <xsl:call-template name="guard"/>
+      <xsl:if test="not(text()[normalize-space()])"><xsl:comment/></xsl:if>
     </xsl:element>
   </xsl:template>
 
@@ -827,7 +831,7 @@ p.rendered { color: #555; font-size: 0.8em; border-top: 1px solid #ccd; margin-t
   <xsl:template match="cda:footnote" mode="n">
     <xsl:if test="text()[normalize-space()] or *">
       <span class="note">
-        <xsl:call-template name="narrative-id"/>
+        <xsl:if test="@ID"><xsl:call-template name="narrative-id"/></xsl:if>
         <xsl:text>[Note: </xsl:text>
         <xsl:apply-templates select="node()" mode="n"/>
         <xsl:text>]</xsl:text>
