@@ -38,5 +38,8 @@ int gw_buf_vprintf(struct gw_buf *b, const char *fmt, va_list ap)
 int gw_buf_xml_escape(struct gw_buf *b, const char *s);
 /* Hand the data to the caller (free() it); the buffer becomes empty. */
 char *gw_buf_take(struct gw_buf *b);
+/* Write all len bytes of p to fd, retrying short writes and EINTR; -1
+ * with errno set on failure. */
+int gw_buf_write_fd(int fd, const void *p, size_t len);
 
 #endif

@@ -63,22 +63,6 @@ read_all(int fd, size_t max, struct gw_buf *b)
 	}
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* OUT via OUT.tmp.<pid> and rename: whole or not at all. */
 static int
 write_file(const char *path, const struct gw_buf *b)
@@ -96,7 +80,7 @@ write_file(const char *path, const struct gw_buf *b)
 		fprintf(stderr, "dxgw render: %s: %s\n", tmp, strerror(errno));
 		return 1;
 	}
-	if (write_all(fd, b->data, b->len) != 0 || fsync(fd) != 0) {
+	if (gw_buf_write_fd(fd, b->data, b->len) != 0 || fsync(fd) != 0) {
 		fprintf(stderr, "dxgw render: %s: %s\n", tmp, strerror(errno));
 		close(fd);
 		goto out;
@@ -166,7 +150,7 @@ gw_cli_render(int argc, char **argv)
 	}
 	if (outp != NULL) {
 		rc = write_file(outp, &page);
-	} else if (write_all(STDOUT_FILENO, page.data, page.len) != 0) {
+	} else if (gw_buf_write_fd(STDOUT_FILENO, page.data, page.len) != 0) {
 		fprintf(stderr, "dxgw render: standard output: %s\n",
 			strerror(errno));
 	} else {

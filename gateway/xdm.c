@@ -185,22 +185,6 @@ gw_xdm_remove(const char *zip_path)
 	free(dir);
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Read one spool file into memory, hashing the bytes as they pass, and
  * fail unless size and SHA-1 are those the store recorded.
@@ -602,7 +586,8 @@ gw_xdm_build(const struct gw_xdm_input *in, const char *tmpdir,
 	}
 	zip_path = gw_xpath_join(dir, GW_XDM_ZIP_NAME);
 	fd = open(zip_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, zip.data, zip.len) != 0 || close(fd) != 0) {
+	if (fd < 0 || gw_buf_write_fd(fd, zip.data, zip.len) != 0 ||
+	    close(fd) != 0) {
 		rc = io_err(err, errno, "write", zip_path);
 		if (fd >= 0)
 			close(fd);
