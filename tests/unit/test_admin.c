@@ -5,6 +5,7 @@
  * store with one tracked submission (JSON, 404/409, metrics).
  */
 #include "harness.h"
+#include "storefix.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -314,22 +315,6 @@ struct fixture {
 	char t1[GW_STORE_TXID_LEN], t2[GW_STORE_TXID_LEN];
 };
 
-static struct gw_spool_file *
-mkfile(struct gw_store *st)
-{
-	struct gw_spool_file *f = NULL;
-	struct gw_err e;
-
-	if (gw_spool_file_new(gw_store_spool(st), &f, &e) < 0)
-		return NULL;
-	if (gw_spool_file_write(f, "x\r\n", 3, &e) < 0 ||
-	    gw_spool_file_finish(f, &e) < 0) {
-		gw_spool_file_discard(f);
-		return NULL;
-	}
-	return f;
-}
-
 /*
  * t1: a@ sent, processed 30 s and dispatched 90 s after sending; b@
  * failed at conversion. t2: the same wsa:MessageID from another client.
@@ -380,7 +365,7 @@ fixture_open(struct fixture *fx)
 	s.client = "CN=ehr2";
 	s.nrecipients = 1;
 	if (gw_store_submission_accept(fx->st, &s, fx->t2, &e) != 0 ||
-	    (m.file = mkfile(fx->st)) == NULL)
+	    (m.file = gw_fix_spool_file(fx->st, "x\r\n")) == NULL)
 		goto fail;
 	n = (size_t)gw_store_outbound_queue(fx->st, fx->t1, &m, 1, fail_b, 1,
 					    now, 3600, &e);

@@ -7,6 +7,7 @@
  * and the migration of a version 4 database with a queued job.
  */
 #include "harness.h"
+#include "storefix.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -18,51 +19,6 @@
 #include "store.h"
 
 #define LIFE 86400
-
-struct env {
-	char db[400];
-	char spool[400];
-};
-
-static void
-env_init(struct env *v)
-{
-	const char *d = gw_test_tmpdir();
-
-	snprintf(v->db, sizeof(v->db), "sqlite:%s/dxgw.db", d);
-	snprintf(v->spool, sizeof(v->spool), "%s/spool", d);
-}
-
-static struct gw_store *
-open_store(const struct env *v, int busy_ms)
-{
-	struct gw_store_opts o = {.busy_timeout_ms = busy_ms};
-	struct gw_store *st = NULL;
-	struct gw_err e;
-
-	if (gw_store_open_opts(v->db, v->spool, &o, &st, &e) != 0) {
-		printf("    open: %s\n", e.msg);
-		return NULL;
-	}
-	return st;
-}
-
-/* A finished spool file holding s. */
-static struct gw_spool_file *
-mkfile(struct gw_store *st, const char *s)
-{
-	struct gw_spool_file *f = NULL;
-	struct gw_err e;
-
-	if (gw_spool_file_new(gw_store_spool(st), &f, &e) < 0)
-		return NULL;
-	if (gw_spool_file_write(f, s, strlen(s), &e) < 0 ||
-	    gw_spool_file_finish(f, &e) < 0) {
-		gw_spool_file_discard(f);
-		return NULL;
-	}
-	return f;
-}
 
 static const char *const rcpts[] = {
     "dr.a@direct.example.org", "dr.b@direct.example.org",
@@ -93,15 +49,15 @@ accept_msg(struct gw_store *st, const char *kind, long long now,
 	    .audit = audit,
 	};
 
-	if ((*f = m.file = mkfile(st, inner)) == NULL)
+	if ((*f = m.file = gw_fix_spool_file(st, inner)) == NULL)
 		return -1;
 	return gw_store_inbound_accept(st, &m, now, LIFE, txid, e);
 }
 
 /* One row, one text column; "" when there is none. */
 static void
-raw_text(const struct env *v, const char *sql, const char *arg, char *out,
-	 size_t n)
+raw_text(const struct gw_fix_env *v, const char *sql, const char *arg,
+	 char *out, size_t n)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
@@ -120,7 +76,7 @@ raw_text(const struct env *v, const char *sql, const char *arg, char *out,
 }
 
 static int
-raw_exec(const struct env *v, const char *sql)
+raw_exec(const struct gw_fix_env *v, const char *sql)
 {
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open(v->db + 7, &db);
@@ -162,11 +118,11 @@ GW_TEST(storein_accept_claim_result_notice_job)
 	char txid[GW_STORE_TXID_LEN], buf[256];
 	long long now = 1000000;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v, 0)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(accept_msg(st, "message", now, NULL, &f, txid, &e) == 0);
 	CHECK_INT(strlen(txid), 36);
 	CHECK(strstr(gw_spool_file_path(f), "/spool/doc/") != NULL);
@@ -218,7 +174,7 @@ GW_TEST(storein_accept_claim_result_notice_job)
 	}
 
 	/* Attempt 1: A delivered and notified, B waits; a processed MDN. */
-	REQUIRE((mdn = mkfile(st, "MDN processed\r\n")) != NULL);
+	REQUIRE((mdn = gw_fix_spool_file(st, "MDN processed\r\n")) != NULL);
 	{
 		struct gw_store_notice o = notice_for(mdn, "<mdn1@us>");
 		struct gw_store_inresult res[2] = {
@@ -335,11 +291,11 @@ GW_TEST(storein_done_only_when_final_and_notified)
 	char txid[GW_STORE_TXID_LEN];
 	long long now = 2000000;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v, 0)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(accept_msg(st, "message", now, NULL, &f, txid, &e) == 0);
 	gw_spool_file_discard(f);
 	REQUIRE(gw_store_inbound_claim(st, now, 300, 8, &jobs, &n, &e) == 0);
@@ -431,11 +387,11 @@ GW_TEST(storein_lease_reset_after_restart)
 	char txid[GW_STORE_TXID_LEN], path[1024];
 	long long now = 3000000;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v, 0)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(accept_msg(st, "message", now, NULL, &f, txid, &e) == 0);
 	gw_spool_file_discard(f);
 	REQUIRE(gw_store_inbound_claim(st, now, 300, 8, &jobs, &n, &e) == 0);
@@ -444,7 +400,7 @@ GW_TEST(storein_lease_reset_after_restart)
 	gw_store_injobs_free(jobs, n);
 	/* "Crash" while claimed; the sweep at open keeps the file. */
 	gw_store_close(st);
-	REQUIRE((st = open_store(&v, 0)) != NULL);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	CHECK(access(path, R_OK) == 0);
 	REQUIRE(gw_store_inbound_claim(st, now + 1, 300, 8, &jobs, &n, &e) ==
 		0);
@@ -469,11 +425,11 @@ GW_TEST(storein_mdn_is_a_notice_never_claimed)
 	char t1[GW_STORE_TXID_LEN], t2[GW_STORE_TXID_LEN];
 	long long now = 4000000;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v, 0)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(accept_msg(st, "mdn", now, NULL, &f, t1, &e) == 0);
 	REQUIRE(accept_msg(st, "dsn", now + 1, NULL, &g, t2, &e) == 0);
 	gw_spool_file_discard(f);
@@ -530,11 +486,11 @@ GW_TEST(storein_audit_row_in_the_chain)
 	struct gw_store *st;
 	char t1[GW_STORE_TXID_LEN], t2[GW_STORE_TXID_LEN], buf[128];
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	long rows = -1;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v, 0)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(gw_store_audit_add(st, &plain, &e) == 0);
 	REQUIRE(accept_msg(st, "message", 10, &ev, &f, t1, &e) == 0);
 	REQUIRE(gw_store_audit_add(st, &plain, &e) == 0);
@@ -551,7 +507,7 @@ GW_TEST(storein_audit_row_in_the_chain)
 		 sizeof(buf));
 	CHECK_STR(buf, "smtp.accepted");
 	/* The chain goes on after a reopen. */
-	REQUIRE((st = open_store(&v, 0)) != NULL);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(gw_store_audit_add(st, &plain, &e) == 0);
 	CHECK_INT(gw_store_audit_verify(st, &rows, &e), 0);
 	CHECK_INT(rows, 5);
@@ -577,13 +533,13 @@ GW_TEST(storein_rejects_bad_input)
 	};
 	char txid[GW_STORE_TXID_LEN];
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 
-	env_init(&v);
+	gw_fix_env_init(&v);
 	memset(long_s, 'x', sizeof(long_s) - 1);
-	REQUIRE((st = open_store(&v, 0)) != NULL);
-	REQUIRE((f = mkfile(st, inner)) != NULL);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
+	REQUIRE((f = gw_fix_spool_file(st, inner)) != NULL);
 	REQUIRE(gw_spool_file_new(gw_store_spool(st), &open_f, &e) == 0);
 	m.file = f;
 
@@ -682,13 +638,13 @@ GW_TEST(storein_failures_leave_files_in_tmp)
 	char txid[GW_STORE_TXID_LEN], t2[GW_STORE_TXID_LEN], path[1024];
 	long long now = 5000000;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	sqlite3 *raw = NULL;
 	size_t n = 0;
 	long rows = -1;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v, 50)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 50)) != NULL);
 	/* A locked database: GW_ETEMP, the file back in tmp/. */
 	REQUIRE(sqlite3_open(v.db + 7, &raw) == SQLITE_OK);
 	REQUIRE(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
@@ -720,8 +676,8 @@ GW_TEST(storein_failures_leave_files_in_tmp)
 	gw_spool_file_discard(f);
 	REQUIRE(gw_store_inbound_claim(st, now, 300, 8, &jobs, &n, &e) == 0);
 	REQUIRE(n == 1);
-	REQUIRE((n1 = mkfile(st, "MDN 1\r\n")) != NULL);
-	REQUIRE((n2 = mkfile(st, "MDN 2\r\n")) != NULL);
+	REQUIRE((n1 = gw_fix_spool_file(st, "MDN 1\r\n")) != NULL);
+	REQUIRE((n2 = gw_fix_spool_file(st, "MDN 2\r\n")) != NULL);
 	{
 		struct gw_store_notice o[2] = {notice_for(n1, "<n1@us>"),
 					       notice_for(n2, "<n2@us>")};
@@ -784,18 +740,18 @@ GW_TEST(storein_reopen_keeps_everything)
 	char t1[GW_STORE_TXID_LEN], t2[GW_STORE_TXID_LEN], mpath[1024];
 	long long now = 6000000;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v, 0)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(accept_msg(st, "message", now, NULL, &f, t1, &e) == 0);
 	REQUIRE(accept_msg(st, "mdn", now, NULL, &g, t2, &e) == 0);
 	gw_spool_file_discard(f);
 	gw_spool_file_discard(g);
 	REQUIRE(gw_store_inbound_claim(st, now, 300, 8, &jobs, &n, &e) == 0);
 	REQUIRE(n == 1);
-	REQUIRE((mdn = mkfile(st, "MDN\r\n")) != NULL);
+	REQUIRE((mdn = gw_fix_spool_file(st, "MDN\r\n")) != NULL);
 	{
 		struct gw_store_notice o = notice_for(mdn, "<r1@us>");
 		struct gw_store_inresult r = {.address =
@@ -814,7 +770,7 @@ GW_TEST(storein_reopen_keeps_everything)
 	gw_store_injobs_free(jobs, n);
 	gw_store_close(st);
 
-	REQUIRE((st = open_store(&v, 0)) != NULL);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(gw_store_inbound_list(st, 10, &jobs, &n, &e) == 0);
 	REQUIRE(n == 2);
 	CHECK_STR(jobs[0].txid, t2);
@@ -929,11 +885,11 @@ GW_TEST(storein_migrates_v4_database_with_queued_job)
 	struct gw_store *st;
 	char buf[256], dir[512], job[600];
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 	FILE *fp;
 
-	env_init(&v);
+	gw_fix_env_init(&v);
 	REQUIRE(raw_exec(&v, v4_schema) == SQLITE_OK);
 	snprintf(dir, sizeof(dir), "%s", v.spool);
 	REQUIRE(mkdir(dir, 0700) == 0);
@@ -944,7 +900,7 @@ GW_TEST(storein_migrates_v4_database_with_queued_job)
 	fputs("old\n", fp);
 	fclose(fp);
 
-	REQUIRE((st = open_store(&v, 0)) != NULL);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	CHECK(access(job, R_OK) == 0); /* the sweep kept the job's file */
 	/* The job kept its id (recipients.job) and its lease. */
 	REQUIRE(gw_store_jobs_claim(st, 699, 600, 8, &out, &n, &e) == 0);
@@ -1015,7 +971,7 @@ GW_TEST(storein_migrates_v4_database_with_queued_job)
 			   " expires_at) VALUES ('nope', 'r', 'queued', 'd',"
 			   " 'm', 'f', 'doc/y', 1, 1, 1, 1)") != SQLITE_OK);
 	/* And a reopen of a current database migrates nothing. */
-	REQUIRE((st = open_store(&v, 0)) != NULL);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	gw_store_close(st);
 	raw_text(&v, "SELECT count(*) FROM schema_version", NULL, buf,
 		 sizeof(buf));

@@ -6,6 +6,7 @@
  * reasons; the readiness ping; argument checks.
  */
 #include "harness.h"
+#include "storefix.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -20,41 +21,12 @@
 #define B      "b@direct.example.org"
 #define C      "c@direct.example.org"
 
-struct env {
-	char db[400];
-	char spool[400];
-};
-
+/* A fresh store in the test's directory. */
 static struct gw_store *
-open_store(struct env *v)
+open_store(struct gw_fix_env *v)
 {
-	const char *d = gw_test_tmpdir();
-	struct gw_store *st = NULL;
-	struct gw_err e;
-
-	snprintf(v->db, sizeof(v->db), "sqlite:%s/dxgw.db", d);
-	snprintf(v->spool, sizeof(v->spool), "%s/spool", d);
-	if (gw_store_open(v->db, v->spool, &st, &e) != 0) {
-		printf("    open: %s\n", e.msg);
-		return NULL;
-	}
-	return st;
-}
-
-static struct gw_spool_file *
-mkfile(struct gw_store *st, const char *s)
-{
-	struct gw_spool_file *f = NULL;
-	struct gw_err e;
-
-	if (gw_spool_file_new(gw_store_spool(st), &f, &e) < 0)
-		return NULL;
-	if (gw_spool_file_write(f, s, strlen(s), &e) < 0 ||
-	    gw_spool_file_finish(f, &e) < 0) {
-		gw_spool_file_discard(f);
-		return NULL;
-	}
-	return f;
+	gw_fix_env_init(v);
+	return gw_fix_store_open(v, 0);
 }
 
 static int
@@ -93,7 +65,7 @@ queue_sub(struct gw_store *st, const char *txid, const char *msgid,
 	struct gw_err e;
 	int r;
 
-	if ((m.file = mkfile(st, "Direct message\r\n")) == NULL)
+	if ((m.file = gw_fix_spool_file(st, "Direct message\r\n")) == NULL)
 		return -1;
 	r = gw_store_outbound_queue(st, txid, &m, n > 0 ? 1 : 0, fails, nfails,
 				    now, LIFE, &e);
@@ -158,7 +130,8 @@ accept_inbound(struct gw_store *st, const char *msgid, long long now,
 	struct gw_err e;
 	int r;
 
-	if ((m.file = mkfile(st, "Subject: x\r\n\r\nbody\r\n")) == NULL)
+	if ((m.file = gw_fix_spool_file(st, "Subject: x\r\n\r\nbody\r\n")) ==
+	    NULL)
 		return -1;
 	r = gw_store_inbound_accept(st, &m, now, LIFE, txid, &e);
 	gw_spool_file_discard(m.file);
@@ -196,7 +169,7 @@ GW_TEST(storestatus_lookup_by_any_id)
 	    t3[GW_STORE_TXID_LEN], in[GW_STORE_TXID_LEN];
 	char got[200], want[200];
 	struct gw_store *st;
-	struct env v;
+	struct gw_fix_env v;
 	long long now = (long long)time(NULL);
 
 	REQUIRE((st = open_store(&v)) != NULL);
@@ -283,7 +256,7 @@ GW_TEST(storestatus_query_filters)
 	char got[200];
 	struct gw_store_trackq q = {.max = 100};
 	struct gw_store *st;
-	struct env v;
+	struct gw_fix_env v;
 	long long now = (long long)time(NULL);
 	struct gw_store_trackrow *rows = NULL;
 	size_t n = 0;
@@ -364,7 +337,7 @@ GW_TEST(storestatus_history_cursor)
 	struct gw_store_histrow *h = NULL;
 	char t1[GW_STORE_TXID_LEN];
 	struct gw_store *st;
-	struct env v;
+	struct gw_fix_env v;
 	long long now = (long long)time(NULL);
 	size_t n = 0;
 	struct gw_err e;
@@ -437,7 +410,7 @@ GW_TEST(storestatus_metrics_counts)
 	    t3[GW_STORE_TXID_LEN], in[GW_STORE_TXID_LEN];
 	struct gw_store_metrics m;
 	struct gw_store *st;
-	struct env v;
+	struct gw_fix_env v;
 	long long now = (long long)time(NULL);
 	struct gw_err e;
 

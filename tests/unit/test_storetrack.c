@@ -7,6 +7,7 @@
  * the migration of a version 5 database.
  */
 #include "harness.h"
+#include "storefix.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -24,53 +25,9 @@
 #define B      "b@direct.example.org"
 #define C      "c@direct.example.org"
 
-struct env {
-	char db[400];
-	char spool[400];
-};
-
-static void
-env_init(struct env *v)
-{
-	const char *d = gw_test_tmpdir();
-
-	snprintf(v->db, sizeof(v->db), "sqlite:%s/dxgw.db", d);
-	snprintf(v->spool, sizeof(v->spool), "%s/spool", d);
-}
-
-static struct gw_store *
-open_store(const struct env *v)
-{
-	struct gw_store *st = NULL;
-	struct gw_err e;
-
-	if (gw_store_open(v->db, v->spool, &st, &e) != 0) {
-		printf("    open: %s\n", e.msg);
-		return NULL;
-	}
-	return st;
-}
-
-/* A finished spool file holding s. */
-static struct gw_spool_file *
-mkfile(struct gw_store *st, const char *s)
-{
-	struct gw_spool_file *f = NULL;
-	struct gw_err e;
-
-	if (gw_spool_file_new(gw_store_spool(st), &f, &e) < 0)
-		return NULL;
-	if (gw_spool_file_write(f, s, strlen(s), &e) < 0 ||
-	    gw_spool_file_finish(f, &e) < 0) {
-		gw_spool_file_discard(f);
-		return NULL;
-	}
-	return f;
-}
-
 /* One row, one text column; "" when there is none. */
 static void
-raw_text(const struct env *v, const char *sql, char *out, size_t n)
+raw_text(const struct gw_fix_env *v, const char *sql, char *out, size_t n)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
@@ -86,7 +43,8 @@ raw_text(const struct env *v, const char *sql, char *out, size_t n)
 
 /* Every row's first column, " "-joined (EXPLAIN QUERY PLAN details). */
 static void
-raw_all(const struct env *v, const char *sql, int col, char *out, size_t n)
+raw_all(const struct gw_fix_env *v, const char *sql, int col, char *out,
+	size_t n)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
@@ -109,7 +67,7 @@ raw_all(const struct env *v, const char *sql, int col, char *out, size_t n)
 }
 
 static int
-raw_exec(const struct env *v, const char *sql)
+raw_exec(const struct gw_fix_env *v, const char *sql)
 {
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open(v->db + 7, &db);
@@ -162,7 +120,7 @@ queue_sub(struct gw_store *st, const char *txid, const char *msgid,
 				    .final_delivery = final_delivery};
 	int r;
 
-	if ((m.file = mkfile(st, "Direct message\r\n")) == NULL)
+	if ((m.file = gw_fix_spool_file(st, "Direct message\r\n")) == NULL)
 		return -1;
 	r = gw_store_outbound_queue(st, txid, &m, n > 0 ? 1 : 0, fails, nfails,
 				    now, LIFE, e);
@@ -256,12 +214,12 @@ GW_TEST(storetrack_sent_processed_dispatched_owes_ehr)
 	char txid[GW_STORE_TXID_LEN], buf[256];
 	long long now = 1000000, t0, t1;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 	long audit = 0;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(accept_sub(st, "urn:uuid:s1", ab, 2, NULL, txid, &e) == 0);
 	REQUIRE(queue_sub(st, txid, "<m1@hosp.example.org>", ab, 2, true, NULL,
 			  0, now, &e) == 0);
@@ -434,10 +392,10 @@ GW_TEST(storetrack_late_and_duplicate_notices_are_ignored)
 	char txid[GW_STORE_TXID_LEN], buf[256];
 	long long now = 2000000;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(accept_sub(st, "urn:uuid:s2", ab, 2, NULL, txid, &e) == 0);
 	REQUIRE(queue_sub(st, txid, "<m2@hosp.example.org>", ab, 2, false, NULL,
 			  0, now, &e) == 0);
@@ -524,11 +482,11 @@ GW_TEST(storetrack_failed_at_queue_or_sending_is_final_and_owed)
 	char txid[GW_STORE_TXID_LEN], buf[256];
 	long long now = 3000000, t0, t1;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(accept_sub(st, "urn:uuid:s3", abc, 3, NULL, txid, &e) == 0);
 	{
 		struct gw_store_rcpt_fail f = {
@@ -620,11 +578,11 @@ GW_TEST(storetrack_refused_at_submission_is_final_not_owed)
 	char txid[GW_STORE_TXID_LEN];
 	long long now = 4000000, t0, t1;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	t0 = (long long)time(NULL);
 	REQUIRE(accept_sub(st, "urn:uuid:s4", abc, 3, failed, txid, &e) == 0);
 	t1 = (long long)time(NULL);
@@ -668,11 +626,11 @@ GW_TEST(storetrack_overdue_lists_sent_not_final)
 	char t1[GW_STORE_TXID_LEN], t2[GW_STORE_TXID_LEN];
 	long long now = 5000000;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(accept_sub(st, "urn:uuid:o1", abc, 3, NULL, t1, &e) == 0);
 	REQUIRE(accept_sub(st, "urn:uuid:o2", ab, 2, NULL, t2, &e) == 0);
 	REQUIRE(queue_sub(st, t1, "<o1@hosp.example.org>", abc, 3, true, NULL,
@@ -746,7 +704,7 @@ accept_in(struct gw_store *st, const char *kind, long long now,
 	};
 	int r;
 
-	if ((m.file = mkfile(st, "MDN\r\n")) == NULL)
+	if ((m.file = gw_fix_spool_file(st, "MDN\r\n")) == NULL)
 		return -1;
 	r = gw_store_inbound_accept(st, &m, now, LIFE, txid, e);
 	gw_spool_file_discard(m.file);
@@ -762,11 +720,11 @@ GW_TEST(storetrack_notices_untracked_until_marked)
 	    msg[GW_STORE_TXID_LEN], buf[256], q[256];
 	long long now = 6000000;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(accept_sub(st, "urn:uuid:n", ab, 2, NULL, txid, &e) == 0);
 	REQUIRE(queue_sub(st, txid, "<n@hosp.example.org>", ab, 2, true, NULL,
 			  0, now, &e) == 0);
@@ -863,11 +821,11 @@ GW_TEST(storetrack_rejects_bad_arguments)
 	struct gw_store_event *ev = NULL;
 	struct gw_store *st;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 7;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	CHECK_INT(gw_store_track_find(st, NULL, A, &rows, &e), GW_ERROR);
 	CHECK_INT(gw_store_track_find(st, "<m@x>", "", &rows, &e), GW_ERROR);
 	CHECK_INT(gw_store_track_list(st, "", &rows, &n, &e), GW_ERROR);
@@ -929,12 +887,12 @@ GW_TEST(storetrack_reopen_keeps_everything)
 	char txid[GW_STORE_TXID_LEN], nt[GW_STORE_TXID_LEN], buf[256];
 	long long now = 7000000;
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 	long audit = 0;
 
-	env_init(&v);
-	REQUIRE((st = open_store(&v)) != NULL);
+	gw_fix_env_init(&v);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE(accept_sub(st, "urn:uuid:r", abc, 3, NULL, txid, &e) == 0);
 	{
 		struct gw_store_rcpt_fail f = {.address = C, .reason = "5.7.0"};
@@ -958,7 +916,7 @@ GW_TEST(storetrack_reopen_keeps_everything)
 	gw_store_trackrows_free(rows, n);
 	gw_store_close(st);
 
-	REQUIRE((st = open_store(&v)) != NULL);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	REQUIRE((r = find(st, "<r@hosp.example.org>", A)) != NULL);
 	CHECK_STR(r->state, "processed");
 	CHECK(r->final_delivery && !r->final && r->sent_at > 0);
@@ -1094,7 +1052,7 @@ static const char v5_rows[] =
 
 /* An empty file at <spool>/doc/name. */
 static int
-mkspool(const struct env *v, const char *name)
+mkspool(const struct gw_fix_env *v, const char *name)
 {
 	char p[600];
 	FILE *fp;
@@ -1121,15 +1079,15 @@ GW_TEST(storetrack_migrates_v5_database)
 	char buf[256], plan[1024];
 	long long before = (long long)time(NULL);
 	struct gw_err e;
-	struct env v;
+	struct gw_fix_env v;
 	size_t n = 0;
 
-	env_init(&v);
+	gw_fix_env_init(&v);
 	REQUIRE(raw_exec(&v, v5_schema) == SQLITE_OK);
 	REQUIRE(raw_exec(&v, v5_rows) == SQLITE_OK);
 	REQUIRE(mkspool(&v, "old-job") == 0);
 	REQUIRE(mkspool(&v, "old-mdn") == 0);
-	REQUIRE((st = open_store(&v)) != NULL);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 
 	REQUIRE(gw_store_track_list(st, "t-old", &rows, &n, &e) == 0);
 	REQUIRE(n == 4);
@@ -1239,7 +1197,7 @@ GW_TEST(storetrack_migrates_v5_database)
 			   " (txid, address, at, event) VALUES ('t-old',"
 			   " 'zz@direct.example.org', 1, 'x')") != SQLITE_OK);
 	/* A reopen migrates nothing. */
-	REQUIRE((st = open_store(&v)) != NULL);
+	REQUIRE((st = gw_fix_store_open(&v, 0)) != NULL);
 	gw_store_close(st);
 	raw_text(&v, "SELECT count(*) FROM schema_version", buf, sizeof(buf));
 	CHECK_STR(buf, "6");
