@@ -4,14 +4,10 @@
  */
 #include "xform.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -24,7 +20,6 @@
 
 #define MAX_SHEETS 16
 #define MAX_PARAMS 16
-#define SHEET_MAX  (4u << 20) /* a stylesheet file read from xslt_dir */
 #define PARSE_OPTS                                                             \
 	(XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |             \
 	 XML_PARSE_NOWARNING)
@@ -37,14 +32,7 @@ struct gw_xform {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gw_xform *sheets[MAX_SHEETS];
 static size_t nsheets;
-static char sheet_dir[512];
 static xsltSecurityPrefsPtr prefs;
-
-void
-gw_xform_set_dir(const char *dir)
-{
-	snprintf(sheet_dir, sizeof sheet_dir, "%s", dir ? dir : "");
-}
 
 /* The loader for xsl:import, xsl:include and document(): nothing. */
 static xmlDocPtr
@@ -75,76 +63,25 @@ init_prefs(struct gw_err *err)
 	return 0;
 }
 
-/* Read name from the configured directory into a malloc'd buffer. */
-static int
-read_sheet(const char *name, char **data, size_t *len, struct gw_err *err)
-{
-	char path[640];
-	struct stat st;
-	int fd, rc = GW_ERROR;
-	ssize_t n;
-
-	snprintf(path, sizeof path, "%s/%s", sheet_dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		gw_err_set(err, GW_ENOTFOUND, "4.3.0", "xform: %s: %s", path,
-			   strerror(errno));
-		goto out;
-	}
-	if (fstat(fd, &st) != 0 || st.st_size <= 0 ||
-	    (size_t)st.st_size > SHEET_MAX) {
-		gw_err_set(err, GW_ELIMIT, "4.3.0",
-			   "xform: %s: empty or larger than %u bytes", path,
-			   SHEET_MAX);
-		goto out;
-	}
-	*data = malloc((size_t)st.st_size);
-	if (!*data) {
-		gw_err_set(err, GW_ERROR, "4.3.0", "xform: out of memory");
-		goto out;
-	}
-	n = read(fd, *data, (size_t)st.st_size);
-	if (n != st.st_size) {
-		free(*data);
-		*data = NULL;
-		gw_err_set(err, GW_ERROR, "4.3.0", "xform: %s: short read",
-			   path);
-		goto out;
-	}
-	*len = (size_t)n;
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
 static struct gw_xform *
 compile(const char *name, struct gw_err *err)
 {
 	const struct gw_xform_file *f;
 	struct gw_xform *x = NULL;
 	xmlDocPtr doc = NULL;
-	char *owned = NULL;
 	const char *data = NULL;
 	size_t len = 0;
 
-	if (sheet_dir[0]) {
-		if (read_sheet(name, &owned, &len, err) != 0)
-			goto out;
-		data = owned;
-	} else {
-		for (f = gw_xform_files; f->name; f++)
-			if (strcmp(f->name, name) == 0)
-				break;
-		if (!f->name) {
-			gw_err_set(err, GW_ENOTFOUND, "4.3.0",
-				   "xform: no stylesheet %s", name);
-			goto out;
-		}
-		data = (const char *)f->data;
-		len = f->len;
+	for (f = gw_xform_files; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			break;
+	if (!f->name) {
+		gw_err_set(err, GW_ENOTFOUND, "4.3.0",
+			   "xform: no stylesheet %s", name);
+		goto out;
 	}
+	data = (const char *)f->data;
+	len = f->len;
 	doc = xmlReadMemory(data, (int)len, name, NULL, PARSE_OPTS);
 	if (!doc) {
 		gw_err_set(err, GW_EPARSE, "4.3.0",
@@ -172,7 +109,6 @@ compile(const char *name, struct gw_err *err)
 out:
 	if (doc)
 		xmlFreeDoc(doc);
-	free(owned);
 	return x;
 }
 
@@ -307,20 +243,4 @@ gw_xform_run(const struct gw_xform *x, const char *xml, size_t len,
 	rc = gw_xform_run_doc(x, doc, params, out, err);
 	xmlFreeDoc(doc);
 	return rc;
-}
-
-void
-gw_xform_cleanup(void)
-{
-	pthread_mutex_lock(&lock);
-	for (size_t i = 0; i < nsheets; i++) {
-		xsltFreeStylesheet(sheets[i]->style);
-		free(sheets[i]);
-	}
-	nsheets = 0;
-	if (prefs) {
-		xsltFreeSecurityPrefs(prefs);
-		prefs = NULL;
-	}
-	pthread_mutex_unlock(&lock);
 }

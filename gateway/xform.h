@@ -3,11 +3,10 @@
  *	xform - XSLT 1.0 runner (libxslt) for dxgw's own stylesheets
  * SUMMARY
  *	Stylesheets live in xslt/ and are compiled into the binary
- *	(scripts/embed.sh); gw_xform_set_dir() makes dxgw read them from a
- *	directory instead (config xslt_dir), so a site can adjust them
- *	without rebuilding. Each stylesheet is compiled once and cached for
- *	the life of the process; a compiled stylesheet is read-only and is
- *	run by many threads at once.
+ *	(scripts/embed.sh): dxgw needs no data files at run time, and a
+ *	changed stylesheet takes a rebuild. Each stylesheet is compiled
+ *	once and cached for the life of the process; a compiled stylesheet
+ *	is read-only and is run by many threads at once.
  *
  *	Every run uses libxslt security preferences that forbid reading or
  *	writing files, creating directories and any network access, and a
@@ -43,12 +42,6 @@ struct gw_xform;
 struct _xmlDoc;
 
 /*
- * Read stylesheets from dir instead of the embedded copies (NULL or "" =
- * embedded). Call before the first gw_xform_get(), from one thread.
- */
-void gw_xform_set_dir(const char *dir);
-
-/*
  * The compiled stylesheet called name, compiled on first use and kept for
  * the life of the process. Thread-safe. NULL with err set if it is missing
  * or does not compile.
@@ -69,8 +62,5 @@ int gw_xform_run_doc(const struct gw_xform *x, struct _xmlDoc *doc,
 int gw_xform_run(const struct gw_xform *x, const char *xml, size_t len,
 		 const char *const *params, struct gw_buf *out,
 		 struct gw_err *err);
-
-/* Free every cached stylesheet (at exit, for leak checkers). */
-void gw_xform_cleanup(void);
 
 #endif

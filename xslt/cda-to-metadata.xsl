@@ -1036,7 +1036,7 @@
     classCode: the LOINC class of the C-CDA document type (SPEC 8.1) when
     a document-level templateId names one; otherwise the document's own
     LOINC typeCode. Sites with an affinity-domain class map change this
-    template (xslt_dir).
+    template and rebuild.
   -->
   <xsl:template name="class-code">
     <xsl:variable name="t" select="v3:templateId[starts-with(
